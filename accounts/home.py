@@ -1,0 +1,48 @@
+"""What each role's home page shows: real figures from the selectors of every app."""
+
+from brands.selectors import sku_summary
+from core.months import add_months, previous_month
+from customers.selectors import customer_status_counts, customers_visible_to
+from imports.selectors import recent_import_jobs
+from markets.selectors import monthly_totals, order_line_count, volume_by_manager
+
+from .models import Role, User
+from .selectors import team_members_with_counts, teams_visible_to, users_by_role
+
+TEMPLATES = {
+    Role.CUSTOMER_MANAGER: "accounts/home_customer_manager.html",
+    Role.MARKET_MANAGER: "accounts/home_market_manager.html",
+    Role.BRAND_MANAGER: "accounts/home_brand_manager.html",
+    Role.ADMIN: "accounts/home_admin.html",
+}
+
+
+def home_template(*, user: User) -> str:
+    return TEMPLATES[Role.ADMIN if user.is_superuser else Role(user.role)]
+
+
+def home_overview(*, user: User) -> dict:
+    last = previous_month()
+    customers = customers_visible_to(user=user).filter(status="active")
+    context = {
+        "month": last,
+        "status_counts": customer_status_counts(user=user),
+        "trend": monthly_totals(customers=customers, first=add_months(last, -5), last=last),
+    }
+    role = Role.ADMIN if user.is_superuser else user.role
+    if role == Role.MARKET_MANAGER:
+        members = list(team_members_with_counts(user=user))
+        volumes = volume_by_manager(customers=customers, month=last)
+        for member in members:
+            member.last_month_volume = volumes.get(member.pk, 0)
+        context |= {"teams": teams_visible_to(user=user), "members": members}
+    elif role == Role.BRAND_MANAGER:
+        context |= {"skus": sku_summary()}
+    elif role == Role.ADMIN:
+        context |= {
+            "users_by_role": [(Role(r).label, n) for r, n in users_by_role().items()],
+            "skus": sku_summary(),
+            "order_lines": order_line_count(),
+            "imports": recent_import_jobs(limit=5),
+        }
+    return context

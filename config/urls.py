@@ -1,0 +1,27 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+admin.site.site_header = _("135 工作法 · 后台管理")
+admin.site.site_title = _("135 工作法")
+admin.site.index_title = _("数据维护")
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+# Chinese at /, English at /en/… (the language switch sets the same preference).
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("customers/", include("customers.urls")),
+    path("imports/", include("imports.urls")),
+    path("", include("accounts.urls")),
+    prefix_default_language=False,
+)

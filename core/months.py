@@ -1,0 +1,39 @@
+"""Calendar months in the company's time zone (Asia/Shanghai)."""
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(month: dt.date, delta: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + delta
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    """Last day of the month of ``month``."""
+    return add_months(month_start(month), 1) - dt.timedelta(days=1)
+
+
+def parse_month(text: str) -> dt.date:
+    """'2026-03' → date(2026, 3, 1); ValueError on anything else."""
+    match = _MONTH_RE.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    year, month = int(match.group(1)), int(match.group(2))
+    return dt.date(year, month, 1)
+
+
+def current_month() -> dt.date:
+    return month_start(timezone.localdate())
+
+
+def previous_month() -> dt.date:
+    return add_months(current_month(), -1)

@@ -1,0 +1,55 @@
+"""Reading customers. The scoping rule of DESIGN.md §2 lives in ``customers_visible_to``;
+every page, export and other app reaches customers through it."""
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Role, User
+
+from .models import Customer, CustomerStatus
+
+
+def customers_visible_to(*, user: User) -> QuerySet[Customer]:
+    customers = Customer.objects.all()
+    if user.is_admin_role or user.role == Role.BRAND_MANAGER:
+        return customers
+    if user.role == Role.MARKET_MANAGER:
+        return customers.filter(manager__team__market_manager=user)
+    if user.role == Role.CUSTOMER_MANAGER:
+        return customers.filter(manager=user)
+    return customers.none()
+
+
+def customer_get(*, user: User, pk: int) -> Customer:
+    """The customer, or 404 when it does not exist or ``user`` may not see it."""
+    return get_object_or_404(
+        customers_visible_to(user=user).select_related("manager", "manager__team"), pk=pk
+    )
+
+
+def customer_can_edit(*, user: User, customer: Customer) -> bool:
+    """Only the owning customer manager maintains a customer's profile (admins use admin)."""
+    return user.role == Role.CUSTOMER_MANAGER and customer.manager_id == user.pk
+
+
+def customer_list(
+    *, user: User, search: str = "", status: str | None = CustomerStatus.ACTIVE
+) -> QuerySet[Customer]:
+    customers = customers_visible_to(user=user).select_related("manager")
+    if status:
+        customers = customers.filter(status=status)
+    if search:
+        customers = customers.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    return customers.order_by("code")
+
+
+def customer_status_counts(*, user: User) -> dict[str, int]:
+    rows = customers_visible_to(user=user).values("status").annotate(n=Count("id"))
+    counts = {status: 0 for status in CustomerStatus.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def customer_ids_by_code() -> dict[str, int]:
+    """Every customer, active or not: orders of inactive customers are still recorded."""
+    return dict(Customer.objects.values_list("code", "id"))

@@ -1,0 +1,141 @@
+"""Running an import: all-or-nothing, idempotent, with a row-level report (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from markets.order_copy import import_orders_copy
+
+from .models import ImportJob, ImportKind, ImportStatus
+from .registry import IMPORTERS
+from .table import ImportFileError, RowError, Table, read_upload
+from .upsert import WriteCounts
+
+logger = logging.getLogger(__name__)
+
+# The report keeps this many errors; the total is always counted.
+MAX_STORED_ERRORS = 5000
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    dry_run: bool
+    rows_total: int = 0
+    counts: WriteCounts = field(default_factory=WriteCounts)
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.file_error
+
+
+def import_file(
+    *, kind: str, content: bytes, filename: str, dry_run: bool = False, use_copy: bool | None = None
+) -> ImportResult:
+    """Validate the whole file; write it only if every row is good. ``use_copy`` picks the
+    PostgreSQL COPY path for orders (default: whenever the database is PostgreSQL)."""
+    if kind not in IMPORTERS:
+        raise ValueError(kind)
+    result = ImportResult(kind=kind, dry_run=dry_run)
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
+    try:
+        with transaction.atomic():
+            if kind == ImportKind.ORDERS and use_copy:
+                errors, total, counts = import_orders_copy(
+                    _as_csv(content, filename), dry_run=dry_run
+                )
+                result.errors, result.rows_total, result.counts = errors, total, counts
+            else:
+                _run_portable(result, content, filename)
+            if not result.ok or dry_run:
+                transaction.set_rollback(True)
+    except ImportFileError as exc:
+        result.file_error = str(exc)
+    if not result.ok or dry_run:
+        result.counts = WriteCounts()
+    return result
+
+
+def _run_portable(result: ImportResult, content: bytes, filename: str) -> None:
+    importer = IMPORTERS[result.kind]
+    table = Table(read_upload(content, filename), importer.columns)
+    result.rows_total = len(table)
+    if result.rows_total == 0:
+        raise ImportFileError(_("文件没有数据行。"))
+    clean = importer.validate(table)
+    result.errors = table.sorted_errors()
+    if result.ok and not result.dry_run:
+        result.counts = importer.write(clean)
+
+
+def _as_csv(content: bytes, filename: str) -> bytes:
+    if filename.lower().endswith(".xlsx"):
+        buffer = io.StringIO()
+        read_upload(content, filename).to_csv(buffer, index=False)
+        return buffer.getvalue().encode("utf-8")
+    if not filename.lower().endswith((".csv", ".txt")):
+        raise ImportFileError(_("只支持 .csv 或 .xlsx 文件。"))
+    return content
+
+
+# --- upload page jobs ------------------------------------------------------------------
+
+
+def import_job_create(*, kind: str, filename: str, content: bytes, dry_run: bool, by) -> ImportJob:
+    """Store the upload and queue it; the worker runs ``import_job_run``."""
+    from .tasks import run_import_job
+
+    if len(content) > settings.IMPORT_MAX_UPLOAD_BYTES:
+        raise ImportFileError(_("文件太大。"))
+    job = ImportJob.objects.create(
+        kind=kind, filename=filename, content=content, dry_run=dry_run, created_by=by
+    )
+    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Idempotent: a job already finished (or taken by another worker) is left alone."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ImportStatus.PENDING:
+            return job
+        job.status = ImportStatus.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        result = import_file(
+            kind=job.kind, content=bytes(job.content), filename=job.filename, dry_run=job.dry_run
+        )
+    except Exception as exc:
+        logger.exception("import job %s failed", job.pk)
+        job.status = ImportStatus.FAILED
+        job.errors = [{"row": 0, "column": "", "value": "", "message": str(exc)}]
+        job.finished_at = timezone.now()
+        job.save()
+        raise
+    job.rows_total = result.rows_total
+    job.rows_created = result.counts.created
+    job.rows_updated = result.counts.updated
+    job.rows_unchanged = result.counts.unchanged
+    job.errors = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
+    if result.file_error:
+        job.status = ImportStatus.FAILED
+        job.errors = [{"row": 0, "column": "", "value": "", "message": result.file_error}]
+    elif result.errors:
+        job.status = ImportStatus.REJECTED
+    else:
+        job.status = ImportStatus.VALIDATED if job.dry_run else ImportStatus.SUCCEEDED
+    job.error_count = len(result.errors)
+    job.finished_at = timezone.now()
+    job.save()
+    return job

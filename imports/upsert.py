@@ -1,0 +1,92 @@
+"""Write a validated frame by natural key: insert new rows, update changed ones, leave
+identical ones alone — so importing the same file twice changes nothing."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+from django.db.models import Model, QuerySet
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def upsert_frame(
+    *,
+    model: type[Model],
+    frame: pd.DataFrame,
+    key: list[str],
+    fields: list[str],
+    existing: QuerySet,
+    defaults_for_new: dict | None = None,
+    batch_size: int = 2000,
+) -> WriteCounts:
+    """``frame`` holds ``key`` + ``fields`` columns (attnames); ``existing`` the rows that
+    may share a key with it. Only ``fields`` are compared and written."""
+    old = pd.DataFrame.from_records(list(existing.values(*key, *fields)), columns=[*key, *fields])
+    merged = frame[[*key, *fields]].merge(
+        old, on=key, how="left", suffixes=("", "__old"), indicator=True
+    )
+    is_new = merged["_merge"] == "left_only"
+    changed = pd.Series(False, index=merged.index)
+    for field in fields:
+        new_values = merged[field].map(_norm).astype(object).fillna(_MISSING)
+        old_values = merged[f"{field}__old"].map(_norm).astype(object).fillna(_MISSING)
+        changed |= new_values != old_values
+    changed &= ~is_new
+
+    to_write = merged[is_new | changed]
+    if len(to_write):
+        # Normalised per value: pandas would turn None back into NaN in a numeric column.
+        records = [
+            {name: _norm(value) for name, value in rec.items()}
+            for rec in to_write[[*key, *fields]].to_dict("records")
+        ]
+        new_mask = is_new[is_new | changed].tolist()
+        objects = [
+            model(**({**(defaults_for_new or {}), **rec} if fresh else rec))
+            for rec, fresh in zip(records, new_mask, strict=True)
+        ]
+        model.objects.bulk_create(
+            objects,
+            batch_size=batch_size,
+            update_conflicts=True,
+            unique_fields=[_field_name(model, k) for k in key],
+            update_fields=[_field_name(model, f) for f in fields],
+        )
+    return WriteCounts(
+        created=int(is_new.sum()),
+        updated=int(changed.sum()),
+        unchanged=int(len(merged) - is_new.sum() - changed.sum()),
+    )
+
+
+# pandas treats None as missing in comparisons (None != None is True there).
+_MISSING = "\x00missing"
+
+
+def _field_name(model: type[Model], attname: str) -> str:
+    for field in model._meta.concrete_fields:
+        if field.attname == attname:
+            return field.name
+    return attname
+
+
+def _norm(value):
+    """One representation per value so that DB values and parsed values compare equal."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() else Decimal(str(value))
+    if hasattr(value, "item"):  # numpy scalars
+        return _norm(value.item())
+    return value

@@ -1,0 +1,33 @@
+import pytest
+from django.db import connection
+
+from accounts.models import Role
+from tests.factories import CustomerFactory, CustomerManagerFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def two_teams(db):
+    """Two teams, each with a market manager and two customer managers owning customers."""
+    team_a, team_b = TeamFactory(code="TA"), TeamFactory(code="TB")
+    cms = {
+        "a1": CustomerManagerFactory(username="a1", team=team_a),
+        "a2": CustomerManagerFactory(username="a2", team=team_a),
+        "b1": CustomerManagerFactory(username="b1", team=team_b),
+    }
+    customers = {key: CustomerFactory(manager=cm, code=f"C-{key}") for key, cm in cms.items()}
+    return {
+        "team_a": team_a,
+        "team_b": team_b,
+        "mm_a": team_a.market_manager,
+        "mm_b": team_b.market_manager,
+        "cm": cms,
+        "customers": customers,
+        "brand": UserFactory(username="brand", role=Role.BRAND_MANAGER),
+        "admin": UserFactory(username="boss", role=Role.ADMIN, is_staff=True, is_superuser=True),
+    }
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run with DATABASE_URL, as .ci/run does)")

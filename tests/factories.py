@@ -1,0 +1,97 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from accounts.models import Role, Team, User
+from brands.models import Brand, Category, Sku
+from customers.models import Customer
+from markets.models import Forecast, OrderLine
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    name = factory.Sequence(lambda n: f"用户{n}")
+    role = Role.CUSTOMER_MANAGER
+    password = factory.django.Password("pw-test-123")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    code = factory.Sequence(lambda n: f"T{n:02d}")
+    name = factory.Sequence(lambda n: f"营销部{n}")
+    market_manager = factory.SubFactory(UserFactory, role=Role.MARKET_MANAGER)
+
+
+class CustomerManagerFactory(UserFactory):
+    role = Role.CUSTOMER_MANAGER
+    team = factory.SubFactory(TeamFactory)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    code = factory.Sequence(lambda n: f"62010210{n:04d}")
+    name = factory.Sequence(lambda n: f"惠民便利店{n}")
+    manager = factory.SubFactory(CustomerManagerFactory)
+    visit_method = "onsite"
+    status = "active"
+    tier = 12
+    business_format = "convenience"
+    market_type = "urban"
+    trade_area = "火车站商圈"
+
+
+class BrandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Brand
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"品牌{n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"品类{n}")
+
+
+class SkuFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sku
+
+    code = factory.Sequence(lambda n: f"690102800{n:04d}")
+    name = factory.Sequence(lambda n: f"云烟(紫){n}")
+    brand = factory.SubFactory(BrandFactory)
+    price_class = 3
+    wholesale_price = Decimal("120.00")
+    retail_price = Decimal("135.00")
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLine
+
+    order_date = dt.date(2026, 10, 5)
+    customer = factory.SubFactory(CustomerFactory)
+    sku = factory.SubFactory(SkuFactory)
+    quantity = 10
+    requested_quantity = 10
+    amount = Decimal("1200.00")
+
+
+class ForecastFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Forecast
+
+    month = dt.date(2026, 10, 1)
+    customer = factory.SubFactory(CustomerFactory)
+    quantity = 100
