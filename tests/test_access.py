@@ -1,0 +1,126 @@
+"""Who sees what (DESIGN.md §2): home pages per role, navigation, customer scoping."""
+
+import pytest
+
+from customers.selectors import customers_visible_to
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+    page = client.get("/login/").content.decode()
+    assert "登录" in page and "用户名" in page and "密码" in page
+
+
+def test_login_with_wrong_password_says_so_in_chinese(client, two_teams):
+    response = client.post("/login/", {"username": "a1", "password": "wrong"})
+    assert "用户名或密码不正确" in response.content.decode()
+
+
+def test_login_and_logout(client, two_teams):
+    response = client.post("/login/", {"username": "a1", "password": "pw-test-123"})
+    assert response.status_code == 302 and response.url == "/"
+    assert client.get("/").status_code == 200
+    client.post("/logout/")
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("who", "heading", "menu", "not_in_menu"),
+    [
+        ("cm", "客户经理", ["我的客户"], ["数据导入", "团队客户"]),
+        ("mm_a", "市场经理", ["团队客户"], ["数据导入", "我的客户"]),
+        ("brand", "品牌经理", ["客户（只读）"], ["数据导入"]),
+        ("admin", "系统管理", ["数据导入", "后台管理"], ["我的客户"]),
+    ],
+)
+def test_home_page_and_navigation_per_role(client, two_teams, who, heading, menu, not_in_menu):
+    user = two_teams["cm"]["a1"] if who == "cm" else two_teams[who]
+    page = login(client, user).get("/").content.decode()
+    assert heading in page
+    nav = page.split('<nav class="nav"', 1)[1].split("</nav>", 1)[0]
+    for label in menu:
+        assert label in nav
+    for label in not_in_menu:
+        assert label not in nav
+
+
+def test_market_manager_home_lists_only_their_team(client, two_teams):
+    page = login(client, two_teams["mm_a"]).get("/").content.decode()
+    assert two_teams["cm"]["a1"].name in page and two_teams["cm"]["a2"].name in page
+    assert two_teams["cm"]["b1"].name not in page
+
+
+def test_english_through_url_prefix_and_language_switch(client, two_teams):
+    login(client, two_teams["cm"]["a1"])
+    page = client.get("/en/").content.decode()
+    assert "My customers" in page and "我的客户" not in page
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/customers/"})
+    assert response.status_code == 302 and response.url == "/en/customers/"
+    assert "Customers" in client.get(response.url).content.decode()
+
+
+class TestCustomerScoping:
+    def test_selector_returns_only_what_each_role_may_see(self, two_teams):
+        c = two_teams["customers"]
+        cms = two_teams["cm"]
+        assert set(customers_visible_to(user=cms["a1"])) == {c["a1"]}
+        assert set(customers_visible_to(user=two_teams["mm_a"])) == {c["a1"], c["a2"]}
+        assert set(customers_visible_to(user=two_teams["mm_b"])) == {c["b1"]}
+        assert set(customers_visible_to(user=two_teams["brand"])) == set(c.values())
+        assert set(customers_visible_to(user=two_teams["admin"])) == set(c.values())
+
+    def test_customer_manager_gets_404_for_another_managers_customer(self, client, two_teams):
+        login(client, two_teams["cm"]["a1"])
+        own, other = two_teams["customers"]["a1"], two_teams["customers"]["a2"]
+        assert client.get(f"/customers/{own.pk}/").status_code == 200
+        assert client.get(f"/customers/{other.pk}/").status_code == 404
+
+    def test_market_manager_gets_404_outside_their_team(self, client, two_teams):
+        login(client, two_teams["mm_a"])
+        assert client.get(f"/customers/{two_teams['customers']['a2'].pk}/").status_code == 200
+        assert client.get(f"/customers/{two_teams['customers']['b1'].pk}/").status_code == 404
+
+    def test_brand_manager_sees_every_customer(self, client, two_teams):
+        login(client, two_teams["brand"])
+        for customer in two_teams["customers"].values():
+            assert client.get(f"/customers/{customer.pk}/").status_code == 200
+
+    def test_list_shows_own_active_customers_only(self, client, two_teams):
+        CustomerFactory(manager=two_teams["cm"]["a1"], code="C-gone", status="inactive")
+        page = login(client, two_teams["cm"]["a1"]).get("/customers/").content.decode()
+        assert "C-a1" in page and "C-a2" not in page and "C-gone" not in page
+        page = client.get("/customers/?status=all").content.decode()
+        assert "C-gone" in page
+
+    def test_list_htmx_returns_only_the_table_partial(self, client, two_teams):
+        login(client, two_teams["mm_a"])
+        response = client.get("/customers/?q=a2", HTTP_HX_REQUEST="true")
+        html = response.content.decode()
+        assert "<html" not in html and "C-a2" in html and "C-a1" not in html
+
+    def test_list_query_count_does_not_grow_with_rows(
+        self, client, two_teams, django_assert_max_num_queries
+    ):
+        login(client, two_teams["cm"]["a1"])
+        CustomerFactory.create_batch(40, manager=two_teams["cm"]["a1"])
+        with django_assert_max_num_queries(8):
+            assert client.get("/customers/").status_code == 200
+
+
+def test_home_pages_use_a_constant_number_of_queries(
+    client, two_teams, django_assert_max_num_queries
+):
+    CustomerFactory.create_batch(20, manager=two_teams["cm"]["a2"])
+    for user in (two_teams["cm"]["a1"], two_teams["mm_a"], two_teams["brand"], two_teams["admin"]):
+        login(client, user)
+        with django_assert_max_num_queries(12):
+            assert client.get("/").status_code == 200

@@ -1,0 +1,88 @@
+"""A task travels through Redis to a real Celery worker process and back."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.celery_app import app
+from customers.models import Customer
+from imports.models import ImportJob, ImportStatus
+from imports.tasks import run_import_job
+from tests.factories import CustomerManagerFactory
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def worker():
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (run through .ci/run)")
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker process must share the test database: needs PostgreSQL")
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "warning",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    always_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield queue
+    finally:
+        app.conf.task_always_eager = always_eager
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        print(output)
+
+
+def test_import_job_runs_in_a_real_worker(worker):
+    CustomerManagerFactory(username="cm01")
+    job = ImportJob.objects.create(
+        kind="customers",
+        filename="customers.csv",
+        content="code,name,manager,visit_method,status\nW1,工人店,cm01,onsite,active\n".encode(),
+    )
+    result = run_import_job.apply_async(args=[job.pk], queue=worker)
+    assert result.get(timeout=90) == ImportStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert (job.status, job.rows_created) == (ImportStatus.SUCCEEDED, 1)
+    assert Customer.objects.get(code="W1").name == "工人店"
