@@ -1,0 +1,157 @@
+"""Runs the generators and writers in order, reporting rows and seconds per table."""
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from accounts.models import Role, Team, User
+from brands.models import Brand, Category, Sku
+from core.months import add_months, previous_month
+from customers.models import Customer
+from markets.models import (
+    Forecast,
+    InventoryCheck,
+    MarketInfo,
+    OrderLine,
+    PriceCheck,
+    ShelfCheck,
+)
+
+from . import load
+from .customers import build_customers
+from .forecasts import build_forecasts
+from .observations import build_observations
+from .orders import OrderModel
+from .people import build_people
+from .scale import Scale
+from .skus import build_skus
+
+# the tables the first reports read
+ANALYZED = (Customer, Sku, OrderLine, Forecast, ShelfCheck, InventoryCheck, PriceCheck, MarketInfo)
+
+
+class Timer:
+    """Counts rows per model and prints each step's time."""
+
+    def __init__(self, write: Callable[[str], None]):
+        self.write, self.counts = write, {}
+
+    def run(self, model, action: Callable[[], int]) -> None:
+        started = time.perf_counter()
+        rows = action()
+        self.counts[model] = rows
+        label = model._meta.verbose_name_plural
+        self.write(f"  {label}: {rows:,} ({time.perf_counter() - started:.1f} s)")
+
+
+def seed(scale: Scale, months: int, seed: int, write: Callable[[str], None]):
+    """Writes everything; returns (people, rows per model, first and last month)."""
+
+    # An independent stream per part, so changing one generator leaves the others alone.
+    def stream(part: int) -> np.random.Generator:
+        return np.random.default_rng([seed, part])
+
+    last = previous_month()
+    month_list = [add_months(last, i - months + 1) for i in range(months)]
+    timer = Timer(write)
+    people = build_people(scale, stream(1))
+    users: dict = {}
+
+    def people_step() -> int:
+        users.update(load.create_people(people, scale.teams))
+        return len(users)
+
+    timer.run(User, people_step)
+    timer.counts[Team] = len(scale.teams)
+
+    customers = build_customers(scale, stream(2))
+    managers = [p.username for p in people if p.role == Role.CUSTOMER_MANAGER]
+    manager_ids = np.array([users[u].pk for u in managers], dtype=np.int64)
+    ids: dict[str, np.ndarray] = {}
+
+    def customer_step() -> int:
+        ids["customer"] = load.create_customers(customers, manager_ids)
+        return len(customers)
+
+    timer.run(Customer, customer_step)
+
+    skus = build_skus(scale, stream(3), month_list[0], add_months(last, 1))
+
+    def sku_step() -> int:
+        ids["sku"], nodes, brands = load.create_catalog(skus)
+        timer.counts[Category], timer.counts[Brand] = nodes, brands
+        return len(skus)
+
+    timer.run(Sku, sku_step)
+
+    model = OrderModel(customers, skus, scale, month_list, stream(4))
+    cust_ids, sku_ids = ids["customer"], ids["sku"]
+
+    def order_frames():
+        for index, month in enumerate(month_list):
+            started = time.perf_counter()
+            lines = model.lines(index).frame
+            write(f"    {month:%Y-%m}: {len(lines):,} ({time.perf_counter() - started:.1f} s)")
+            yield pd.DataFrame(
+                {
+                    "order_date": lines["order_date"],
+                    "customer_id": cust_ids[lines["customer"].to_numpy()],
+                    "sku_id": sku_ids[lines["sku"].to_numpy()],
+                    "quantity": lines["quantity"],
+                    "requested_quantity": lines["requested"],
+                    "amount": lines["amount_cents"],
+                }
+            )
+
+    timer.run(OrderLine, lambda: load.write_rows(OrderLine, order_frames(), money=("amount",)))
+
+    def forecast_step() -> int:
+        frame = build_forecasts(model.requested, month_list, customers, len(managers), stream(5))
+        now = np.datetime64("now", "s")
+        out = pd.DataFrame(
+            {
+                "month": frame["month"],
+                "customer_id": cust_ids[frame["customer"].to_numpy()],
+                "quantity": frame["quantity"],
+                "updated_at": np.full(len(frame), now),
+            }
+        )
+        return load.write_rows(Forecast, [out], times=("updated_at",))
+
+    timer.run(Forecast, forecast_step)
+
+    observed = build_observations(model, customers, skus, stream(6))
+    recorder = manager_ids[customers["manager"].to_numpy()]
+    tables = {
+        "shelf": ShelfCheck,
+        "inventory": InventoryCheck,
+        "price": PriceCheck,
+        "info": MarketInfo,
+    }
+    for kind, table in tables.items():
+        frame = observed[kind].copy()
+        customer = frame.pop("customer").to_numpy()
+        frame.insert(0, "customer_id", cust_ids[customer])
+        frame["recorded_by_id"] = recorder[customer]
+        if "sku" in frame:
+            frame["sku_id"] = sku_ids[frame.pop("sku").to_numpy()]
+        if "price_cents" in frame:
+            frame["price"] = frame.pop("price_cents")
+        timer.run(
+            table,
+            lambda t=table, f=frame: load.write_rows(
+                t, [f], money=("price",), times=("observed_at",)
+            ),
+        )
+
+    if connection.vendor == "postgresql":
+        # fresh statistics, or the first reports plan their joins on empty-table guesses
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            for table in ANALYZED:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table._meta.db_table)}")
+            write(f"  ANALYZE ({time.perf_counter() - started:.1f} s)")
+    return people, timer.counts, month_list[0], last
