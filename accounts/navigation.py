@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Role
 
@@ -24,7 +25,7 @@ MENUS: dict[str, list[NavItem]] = {
     Role.BRAND_MANAGER: [_HOME, NavItem("customers:list", _("客户（只读）"))],
     Role.ADMIN: [
         _HOME,
-        NavItem("customers:list", _("客户")),
+        NavItem("customers:list", pgettext_lazy("list", "客户")),
         NavItem("imports:upload", _("数据导入")),
         NavItem("admin:index", _("后台管理"), staff_only=True),
     ],
