@@ -53,3 +53,7 @@ def customer_status_counts(*, user: User) -> dict[str, int]:
 def customer_ids_by_code() -> dict[str, int]:
     """Every customer, active or not: orders of inactive customers are still recorded."""
     return dict(Customer.objects.values_list("code", "id"))
+
+
+def customers_exist() -> bool:
+    return Customer.objects.exists()

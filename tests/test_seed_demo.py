@@ -60,3 +60,11 @@ def test_demo_logins_lists_the_accounts(seeded):
     call_command("demo_logins", stdout=out)
     text = out.getvalue()
     assert "cm01" in text and "T02 郊县营销部" in text and "demo12345" in text
+
+
+def test_if_empty_only_lists_the_logins_when_data_exists(seeded):
+    before = OrderLine.objects.count()
+    out = io.StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert "cm01" in out.getvalue() and "demo12345" in out.getvalue()
+    assert OrderLine.objects.count() == before

@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.demo.flush import demo_conflicts, flush_demo_tables
-from core.demo.logins import login_lines
+from core.demo.logins import demo_people, login_lines
 from core.demo.scale import SCALES
 from core.demo.seed import seed
+from customers.selectors import customers_exist
 
 MAX_MONTHS = 60
 
@@ -38,8 +39,18 @@ class Command(BaseCommand):
             "--seed", type=int, default=135, help=_("随机种子，相同种子生成相同数据")
         )
         parser.add_argument("--flush", action="store_true", help=_("先清空演示数据涉及的表"))
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help=_("库中已有客户时不生成，只列出演示账号（bin/dev 每次启动时用）"),
+        )
 
     def handle(self, *args, **options):
+        if options["if_empty"] and customers_exist():
+            people, teams = demo_people()
+            for line in login_lines(people, teams):
+                self.stdout.write(line)
+            return
         scale = SCALES[options["scale"]]
         months = options["months"] or scale.default_months
         if not 1 <= months <= MAX_MONTHS:
