@@ -46,9 +46,6 @@ INSTALLED_APPS = [
     "reports",
     "imports",
 ]
-if django.VERSION < (6, 0):
-    # Django 6 has {% partialdef %} built in; 5.2 (Python 3.11) gets it from this package.
-    INSTALLED_APPS.append("template_partials")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -82,6 +79,12 @@ TEMPLATES = [
         },
     },
 ]
+
+if django.VERSION < (6, 0):
+    # Django 6 has {% partialdef %} built in; 5.2 (Python 3.11) gets the same tags and the
+    # "page.html#partial" loader from this package.
+    INSTALLED_APPS.append("template_partials")
+    TEMPLATES[0]["OPTIONS"]["builtins"] = ["template_partials.templatetags.partials"]
 
 DATABASES = {
     "default": dj_database_url.parse(
