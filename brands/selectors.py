@@ -18,3 +18,12 @@ def sku_prices_by_code() -> dict[str, tuple[int, object]]:
         code: (pk, price)
         for code, pk, price in Sku.objects.values_list("code", "id", "wholesale_price")
     }
+
+
+def key_skus():
+    """Active key-brand SKUs (重点品牌), with their brand."""
+    return (
+        Sku.objects.filter(is_key_brand=True, status=SkuStatus.ACTIVE)
+        .select_related("brand")
+        .order_by("brand__name", "code")
+    )

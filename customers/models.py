@@ -66,6 +66,7 @@ class Customer(models.Model):
         on_delete=models.PROTECT,
         related_name="customers",
     )
+    contact = models.CharField(_("联系人"), max_length=50, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=32, blank=True)
     business_format = models.CharField(
@@ -131,3 +132,46 @@ class Customer(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == CustomerStatus.ACTIVE
+
+
+class CustomerChange(models.Model):
+    """One field of a customer changed by hand: who, when, old → new (shown on the detail
+    page and in the admin)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, on_delete=models.SET_NULL
+    )
+    changed_at = models.DateTimeField(_("修改时间"), auto_now_add=True, db_index=True)
+    field = models.CharField(_("字段"), max_length=50)
+    old_value = models.TextField(_("原值"), blank=True)
+    new_value = models.TextField(_("新值"), blank=True)
+
+    class Meta:
+        verbose_name = _("客户资料修改记录")
+        verbose_name_plural = _("客户资料修改记录")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-changed_at"], name="custchange_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.field}: {self.old_value} → {self.new_value}"
+
+    @property
+    def field_label(self) -> str:
+        return str(Customer._meta.get_field(self.field).verbose_name)
+
+    @property
+    def old_display(self) -> str:
+        return self._display(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._display(self.new_value)
+
+    def _display(self, value: str) -> str:
+        field = Customer._meta.get_field(self.field)
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        return value

@@ -1,10 +1,11 @@
 """Reading customers. The scoping rule of DESIGN.md §2 lives in ``customers_visible_to``;
 every page, export and other app reaches customers through it."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
+from accounts.selectors import managers_visible_to
 
 from .models import Customer, CustomerStatus
 
@@ -32,15 +33,24 @@ def customer_can_edit(*, user: User, customer: Customer) -> bool:
     return user.role == Role.CUSTOMER_MANAGER and customer.manager_id == user.pk
 
 
-def customer_list(
-    *, user: User, search: str = "", status: str | None = CustomerStatus.ACTIVE
-) -> QuerySet[Customer]:
-    customers = customers_visible_to(user=user).select_related("manager")
-    if status:
-        customers = customers.filter(status=status)
-    if search:
-        customers = customers.filter(Q(code__icontains=search) | Q(name__icontains=search))
-    return customers.order_by("code")
+def customer_list(*, user: User) -> QuerySet[Customer]:
+    """The customers ``user`` may see, ready for a list (filters are applied on top)."""
+    return customers_visible_to(user=user).select_related("manager").order_by("code")
+
+
+def customer_filter_choices(*, user: User) -> dict:
+    """Choices of the list filters that depend on who is looking."""
+    trade_areas = (
+        customers_visible_to(user=user)
+        .exclude(trade_area="")
+        .order_by("trade_area")
+        .values_list("trade_area", flat=True)
+        .distinct()
+    )
+    return {
+        "managers": managers_visible_to(user=user).order_by("username"),
+        "trade_areas": list(trade_areas),
+    }
 
 
 def customer_status_counts(*, user: User) -> dict[str, int]:

@@ -1,47 +1,93 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from core.months import add_months, previous_month
-from markets.selectors import monthly_totals
+from .card_pdf import customer_card_pdf
+from .exports import customers_workbook, export_filename
+from .filters import PAGE_SIZES, CustomerFilter, list_params, page_size
+from .forms import CustomerEditForm
+from .overview import customer_overview
+from .selectors import (
+    customer_can_edit,
+    customer_filter_choices,
+    customer_get,
+    customer_list,
+)
+from .services import customer_update
 
-from .models import CustomerStatus
-from .selectors import customer_can_edit, customer_get, customer_list
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-PAGE_SIZE = 50
+
+def _filtered(request) -> CustomerFilter:
+    return CustomerFilter(
+        list_params(request.GET),
+        queryset=customer_list(user=request.user),
+        **customer_filter_choices(user=request.user),
+    )
 
 
 @login_required
 def customer_index(request):
-    search = request.GET.get("q", "").strip()
-    status = request.GET.get("status", CustomerStatus.ACTIVE)
-    if status not in CustomerStatus.values and status != "all":
-        status = CustomerStatus.ACTIVE
-    customers = customer_list(
-        user=request.user, search=search, status=None if status == "all" else status
-    )
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    customers = _filtered(request)
+    size = page_size(request.GET.get("per_page"))
+    page = Paginator(customers.qs, size).get_page(request.GET.get("page"))
     context = {
+        "filter": customers,
         "page": page,
-        "search": search,
-        "status": status,
-        "statuses": CustomerStatus.choices,
+        "per_page": size,
+        "page_sizes": PAGE_SIZES,
+        "sort": request.GET.get("o", ""),
+        "show_manager": customers.filters["manager"].queryset.count() > 1,
     }
-    template = "customers/list.html#table" if request.htmx else "customers/list.html"
+    template = "customers/list.html#results" if request.htmx else "customers/list.html"
     return render(request, template, context)
 
 
 @login_required
+def customer_export(request):
+    customers = _filtered(request)
+    response = HttpResponse(customers_workbook(customers.qs), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{export_filename("customers")}"'
+    return response
+
+
+@login_required
 def customer_detail(request, pk: int):
+    return render(request, "customers/detail.html", customer_overview(user=request.user, pk=pk))
+
+
+@login_required
+def customer_card(request, pk: int):
+    context = customer_overview(user=request.user, pk=pk)
+    pdf = customer_card_pdf(context, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"customer-{context['customer'].code}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, pk: int):
     customer = customer_get(user=request.user, pk=pk)
-    last = previous_month()
-    context = {
-        "customer": customer,
-        "can_edit": customer_can_edit(user=request.user, customer=customer),
-        "trend": monthly_totals(
-            customers=[customer.pk],
-            first=add_months(last, -12),
-            last=last,
-        ),
-    }
-    return render(request, "customers/detail.html", context)
+    if not customer_can_edit(user=request.user, customer=customer):
+        raise PermissionDenied
+    form = CustomerEditForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        changes = customer_update(
+            customer=customer,
+            by=request.user,
+            data={field: form.cleaned_data[field] for field in form.Meta.fields},
+        )
+        if changes:
+            messages.success(request, _("已保存 %(n)d 项修改。") % {"n": len(changes)})
+        else:
+            messages.info(request, _("没有修改。"))
+        return redirect("customers:detail", pk=customer.pk)
+    context = {"customer": customer, "form": form}
+    return render(request, "customers/edit.html", context, status=400 if form.errors else 200)

@@ -8,7 +8,7 @@ from django.db.models.functions import TruncMonth
 
 from core.months import add_months
 
-from .models import Forecast, OrderLine
+from .models import Forecast, InventoryCheck, OrderLine, PriceCheck, ShelfCheck
 
 
 def monthly_totals(*, customers: QuerySet, first: dt.date, last: dt.date) -> list[dict]:
@@ -63,3 +63,67 @@ def order_line_count() -> int:
 
 def _as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+def customer_sku_volumes(*, customer_id: int, first: dt.date, last: dt.date, limit: int = 10):
+    """The customer's most ordered SKUs over months ``first``..``last``."""
+    return list(
+        OrderLine.objects.filter(
+            customer_id=customer_id, order_date__gte=first, order_date__lt=add_months(last, 1)
+        )
+        .values("sku_id", "sku__code", "sku__name", "sku__brand__name", "sku__is_key_brand")
+        .annotate(
+            volume=Sum("quantity"),
+            requested=Sum("requested_quantity"),
+            amount=Sum("amount"),
+            order_days=Count("order_date", distinct=True),
+        )
+        .order_by("-volume", "sku__code")[:limit]
+    )
+
+
+def customer_key_sku_volumes(
+    *, customer_id: int, key_skus, first: dt.date, last: dt.date
+) -> list[dict]:
+    """Every key SKU with the customer's volume over the months (0 when not ordered)."""
+    skus = list(key_skus)
+    volumes = dict(
+        OrderLine.objects.filter(
+            customer_id=customer_id,
+            sku__in=[s.pk for s in skus],
+            order_date__gte=first,
+            order_date__lt=add_months(last, 1),
+        )
+        .values("sku_id")
+        .annotate(volume=Sum("quantity"))
+        .values_list("sku_id", "volume")
+    )
+    return [{"sku": s, "volume": volumes.get(s.pk, 0)} for s in skus]
+
+
+def customer_latest_observations(*, customer_id: int, since: dt.datetime) -> list[dict]:
+    """Per SKU, the latest shelf check, inventory and observed price since ``since``."""
+    by_sku: dict[int, dict] = {}
+
+    def latest(model):
+        rows = (
+            model.objects.filter(customer_id=customer_id, observed_at__gte=since)
+            .select_related("sku", "sku__brand")
+            .order_by("sku_id", "-observed_at")
+        )
+        for row in rows:
+            entry = by_sku.setdefault(row.sku_id, {"sku": row.sku})
+            key = model._meta.model_name
+            if key not in entry:
+                entry[key] = row
+
+    latest(ShelfCheck)
+    latest(InventoryCheck)
+    latest(PriceCheck)
+    result = []
+    for entry in by_sku.values():
+        price = entry.get("pricecheck")
+        retail = entry["sku"].retail_price
+        entry["price_index"] = (price.price / retail) if price and retail else None
+        result.append(entry)
+    return sorted(result, key=lambda e: (not e["sku"].is_key_brand, e["sku"].code))

@@ -1,0 +1,48 @@
+"""Everything the customer detail page and the printed card show, read in a fixed number
+of queries through each app's selectors."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from accounts.models import User
+from brands.selectors import key_skus
+from core.months import add_months, previous_month
+from markets.selectors import (
+    customer_key_sku_volumes,
+    customer_latest_observations,
+    customer_sku_volumes,
+    monthly_totals,
+)
+from reports.charts import bar_chart
+
+from .selectors import customer_can_edit, customer_get
+
+TREND_MONTHS = 13
+SUMMARY_MONTHS = 3
+OBSERVATION_DAYS = 90
+
+
+def customer_overview(*, user: User, pk: int) -> dict:
+    customer = customer_get(user=user, pk=pk)
+    last = previous_month()
+    trend = monthly_totals(
+        customers=[customer.pk], first=add_months(last, -(TREND_MONTHS - 1)), last=last
+    )
+    summary_first = add_months(last, -(SUMMARY_MONTHS - 1))
+    since = timezone.now() - dt.timedelta(days=OBSERVATION_DAYS)
+    return {
+        "customer": customer,
+        "can_edit": customer_can_edit(user=user, customer=customer),
+        "trend": trend,
+        "chart": bar_chart([(f"{row['month']:%y-%m}", row["volume"]) for row in trend]),
+        "summary_first": summary_first,
+        "summary_last": last,
+        "top_skus": customer_sku_volumes(customer_id=customer.pk, first=summary_first, last=last),
+        "key_skus": customer_key_sku_volumes(
+            customer_id=customer.pk, key_skus=key_skus(), first=summary_first, last=last
+        ),
+        "observations": customer_latest_observations(customer_id=customer.pk, since=since),
+        "observation_days": OBSERVATION_DAYS,
+        "changes": customer.changes.select_related("changed_by")[:50],
+    }

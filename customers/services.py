@@ -1,0 +1,56 @@
+"""Changing customers. Every change by hand is recorded field by field."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from accounts.models import User
+
+from .models import Customer, CustomerChange
+from .selectors import customer_can_edit
+
+EDITABLE_FIELDS = (
+    "contact",
+    "phone",
+    "address",
+    "latitude",
+    "longitude",
+    "business_format",
+    "trade_area",
+    "visit_method",
+    "visit_frequency",
+)
+
+
+def customer_update(*, customer: Customer, by: User, data: dict) -> list[CustomerChange]:
+    """Apply ``data`` (field → new value, editable fields only) as the owning manager.
+    Returns the recorded changes; nothing is written when nothing changed."""
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not customer_can_edit(user=by, customer=locked):
+            raise PermissionDenied
+        changes = []
+        for field, new in data.items():
+            old = getattr(locked, field)
+            if _text(old) == _text(new):
+                continue
+            setattr(locked, field, new)
+            changes.append(
+                CustomerChange(
+                    customer=locked,
+                    changed_by=by,
+                    field=field,
+                    old_value=_text(old),
+                    new_value=_text(new),
+                )
+            )
+        if changes:
+            locked.save(update_fields=[c.field for c in changes] + ["updated_at"])
+            CustomerChange.objects.bulk_create(changes)
+    return changes
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
