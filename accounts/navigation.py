@@ -15,17 +15,25 @@ class NavItem:
     url_name: str
     label: Promise
     staff_only: bool = False
+    also_under: tuple[str, ...] = ()  # URL names of other pages this entry stands for
 
 
 _HOME = NavItem("accounts:home", _("首页"))
+_SKUS = NavItem("brands:sku_list", _("单品"))
+_CATALOGUE = [
+    NavItem("brands:categories", _("品类结构"), also_under=("brands:mapping",)),
+    _SKUS,
+    NavItem("brands:brand_list", _("品牌")),
+]
 
 MENUS: dict[str, list[NavItem]] = {
-    Role.CUSTOMER_MANAGER: [_HOME, NavItem("customers:list", _("我的客户"))],
-    Role.MARKET_MANAGER: [_HOME, NavItem("customers:list", _("团队客户"))],
-    Role.BRAND_MANAGER: [_HOME, NavItem("customers:list", _("客户（只读）"))],
+    Role.CUSTOMER_MANAGER: [_HOME, NavItem("customers:list", _("我的客户")), _SKUS],
+    Role.MARKET_MANAGER: [_HOME, NavItem("customers:list", _("团队客户")), _SKUS],
+    Role.BRAND_MANAGER: [_HOME, NavItem("customers:list", _("客户（只读）")), *_CATALOGUE],
     Role.ADMIN: [
         _HOME,
         NavItem("customers:list", pgettext_lazy("list", "客户")),
+        *_CATALOGUE,
         NavItem("imports:upload", _("数据导入")),
         NavItem("admin:index", _("后台管理"), staff_only=True),
     ],
@@ -39,6 +47,15 @@ def menu_for(user, current_path: str) -> list[dict]:
         if item.staff_only and not user.is_staff:
             continue
         url = reverse(item.url_name)
-        active = current_path == url if item is _HOME else current_path.startswith(url)
-        items.append({"url": url, "label": item.label, "active": active})
+        if item is _HOME:
+            match = len(url) if current_path == url else 0
+        else:
+            prefixes = [url, *(reverse(name) for name in item.also_under)]
+            match = max((len(p) for p in prefixes if current_path.startswith(p)), default=0)
+        items.append({"url": url, "label": item.label, "match": match})
+    # Only the most specific entry is active (/brands/skus/ is under /brands/ too).
+    best = max((i["match"] for i in items), default=0)
+    for i in items:
+        match = i.pop("match")
+        i["active"] = best > 0 and match == best
     return items

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Brand, Category, Sku
+from .models import Brand, CatalogChange, Category, Sku
 
 
 @admin.register(Category)
@@ -37,3 +37,32 @@ class SkuAdmin(admin.ModelAdmin):
     list_select_related = ["brand", "category"]
     autocomplete_fields = ["brand", "category"]
     readonly_fields = ["tar_mg_imported"]
+
+
+@admin.register(CatalogChange)
+class CatalogChangeAdmin(admin.ModelAdmin):
+    """The record of catalogue changes: written by brands.services, never edited."""
+
+    list_display = [
+        "at",
+        "by",
+        "action",
+        "object_type",
+        "object_repr",
+        "field",
+        "old_value",
+        "new_value",
+    ]
+    list_filter = ["action", "object_type", "field"]
+    search_fields = ["object_repr", "old_value", "new_value", "by__username", "by__name"]
+    list_select_related = ["by"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -122,3 +123,60 @@ class Sku(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+
+class CatalogChange(models.Model):
+    """One change to the catalogue made in the brand manager's workspace: who, when, which
+    object, which field, old → new (values as readable text). Written by brands.services."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("新增")
+        UPDATE = "update", _("修改")
+        MOVE = "move", _("移动")
+        REORDER = "reorder", _("调整顺序")
+        DELETE = "delete", _("删除")
+        MAP = "map", _("归入品类")
+        UNMAP = "unmap", _("取消归类")
+
+    class ObjectType(models.TextChoices):
+        CATEGORY = "category", _("品类")
+        SKU = "sku", _("单品")
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="catalog_changes",
+    )
+    action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
+    object_type = models.CharField(_("对象类型"), max_length=16, choices=ObjectType.choices)
+    object_id = models.PositiveBigIntegerField(_("对象 ID"))
+    object_repr = models.CharField(_("对象"), max_length=200)
+    field = models.CharField(_("字段"), max_length=50, blank=True)
+    old_value = models.TextField(_("原值"), blank=True)
+    new_value = models.TextField(_("新值"), blank=True)
+
+    class Meta:
+        verbose_name = _("商品目录变更记录")
+        verbose_name_plural = _("商品目录变更记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    FIELD_LABELS = {
+        "name": _("名称"),
+        "parent": _("上级"),
+        "position": _("排序"),
+        "category": _("品类"),
+        "is_key_brand": _("重点品牌"),
+        "tar_mg": _("焦油含量（mg）"),
+    }
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"
+
+    @property
+    def field_label(self) -> str:
+        return self.FIELD_LABELS.get(self.field, self.field)

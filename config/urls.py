@@ -21,6 +21,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
+    path("brands/", include("brands.urls")),
     path("imports/", include("imports.urls")),
     path("", include("accounts.urls")),
     prefix_default_language=False,

@@ -95,3 +95,22 @@ class ForecastFactory(factory.django.DjangoModelFactory):
     month = dt.date(2026, 10, 1)
     customer = factory.SubFactory(CustomerFactory)
     quantity = 100
+
+
+class BrandManagerFactory(UserFactory):
+    role = Role.BRAND_MANAGER
+
+
+class AdminUserFactory(UserFactory):
+    role = Role.ADMIN
+    is_staff = True
+
+
+class CategoryNodeFactory(CategoryFactory):
+    """A node placed after its existing siblings (parent=None: a root)."""
+
+    parent = None
+
+    @factory.lazy_attribute
+    def position(self):
+        return Category.objects.filter(parent=self.parent).count()
