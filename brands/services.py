@@ -70,7 +70,9 @@ def _check_unique_name(name: str, siblings: list[Node], *, parent_label: str, sk
 
 
 def _parent_label(tree: Tree, parent_id: int | None) -> str:
-    return f"「{tree.path(parent_id)}」下" if parent_id is not None else _("一级品类中")
+    if parent_id is None:
+        return _("一级品类中")
+    return _("「%(path)s」下") % {"path": tree.path(parent_id)}
 
 
 def _renumber(siblings: list[Node]) -> None:
