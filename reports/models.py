@@ -1,2 +1,234 @@
-"""Monthly indicators, rankings and printable documents (DESIGN.md §5); the indicator store
-arrives with the indicators work."""
+"""The indicator store (DESIGN.md §5): one row per month and scope and object, per customer and
+month, per customer manager and month, and a record of every monthly run.
+
+Rates are fractions stored as floats; NULL means empty (the denominator was 0, or there was
+nothing to observe). Money is stored as Decimal. Rows are written only by
+``reports.services.indicators_compute``, which replaces a whole month at once."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ScopeType(models.TextChoices):
+    COMPANY = "company", _("全公司")
+    TEAM = "team", _("团队")
+    MANAGER = "manager", _("客户经理")
+
+
+class ObjectType(models.TextChoices):
+    SKU = "sku", _("单品")
+    BRAND = "brand", _("品牌")
+    CATEGORY = "category", _("品类")
+
+
+class SupplyState(models.TextChoices):
+    TIGHT = "tight", _("紧俏")
+    BALANCED = "balanced", _("平衡")
+    AMPLE = "ample", _("宽松")
+
+
+def _rate(label):
+    return models.FloatField(label, null=True, blank=True)
+
+
+def _money(label, *, null=False):
+    return models.DecimalField(label, max_digits=18, decimal_places=2, null=null, blank=null)
+
+
+class ScopeIndicator(models.Model):
+    """Brand indicators (五率、量价存) of one SKU, brand or category node in one scope."""
+
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    scope_type = models.CharField(_("范围类型"), max_length=16, choices=ScopeType.choices)
+    scope_key = models.CharField(
+        _("范围"), max_length=150, blank=True, help_text=_("全公司为空；团队编码；客户经理用户名")
+    )
+    object_type = models.CharField(_("对象类型"), max_length=16, choices=ObjectType.choices)
+    object_key = models.CharField(
+        _("对象编码"), max_length=100, help_text=_("单品编码；品牌名称；品类 ID")
+    )
+    object_name = models.CharField(_("对象名称"), max_length=200, blank=True)
+    customers = models.PositiveIntegerField(_("客户数"), default=0)
+    ordering_customers = models.PositiveIntegerField(_("订购客户数"), default=0)
+    coverage_rate = _rate(_("覆盖率"))
+    shelf_rate = _rate(_("上柜率"))
+    repurchase_rate = _rate(_("再购率"))
+    volume = models.BigIntegerField(_("销量（条）"), default=0)
+    amount = _money(_("金额（元）"))
+    avg_price = _money(_("条均价（元）"), null=True)
+    requested = models.BigIntegerField(_("需求量（条）"), default=0)
+    supply_satisfaction = _rate(_("供应满足率"))
+    supply_state = models.CharField(
+        _("供求状态"), max_length=16, choices=SupplyState.choices, blank=True
+    )
+    share = _rate(_("市场份额"))
+    share_growth = _rate(_("份额成长率"))
+    volume_growth_mom = _rate(_("销量环比"))
+    volume_growth_yoy = _rate(_("销量同比"))
+    price_index = _rate(_("零售价指数"))
+    inventory_to_sales = _rate(_("存销比"))
+
+    class Meta:
+        verbose_name = _("品牌指标")
+        verbose_name_plural = _("品牌指标")
+        ordering = ["-month", "scope_type", "scope_key", "object_type", "object_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "scope_type", "scope_key", "object_type", "object_key"],
+                name="scopeindicator_unique_month_scope_object",
+            )
+        ]
+        indexes = [
+            # one object's trend in one scope
+            models.Index(
+                fields=["scope_type", "scope_key", "object_type", "object_key", "month"],
+                name="scopeind_trend_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.scope_label} {self.object_type}:{self.object_key}"
+
+    @property
+    def scope_label(self) -> str:
+        return self.scope_type if not self.scope_key else f"{self.scope_type}:{self.scope_key}"
+
+
+class CustomerIndicator(models.Model):
+    """One active customer's month. ``manager`` and ``team`` are as they were when the month
+    was computed."""
+
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("客户经理"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("团队"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    volume = models.BigIntegerField(_("销量（条）"), default=0)
+    amount = _money(_("金额（元）"))
+    order_days = models.PositiveSmallIntegerField(_("订货天数"), default=0)
+    distinct_skus = models.PositiveIntegerField(_("订购规格数"), default=0)
+    key_skus_ordered = models.PositiveIntegerField(_("订购重点规格数"), default=0)
+    avg_price = _money(_("条均价（元）"), null=True)
+    volume_change_mom = _rate(_("销量环比"))
+    forecast = models.BigIntegerField(_("预测量（条）"), null=True, blank=True)
+    requested = models.BigIntegerField(_("需求量（条）"), default=0)
+    forecast_error = _rate(_("预测误差"))
+    inventory_to_sales = _rate(_("存销比"))
+    # filled by the visit and action records once they exist (DESIGN.md §4)
+    visits_done = models.PositiveIntegerField(_("已拜访次数"), default=0)
+    actions_done = models.PositiveIntegerField(_("已完成动作"), default=0)
+
+    class Meta:
+        verbose_name = _("客户指标")
+        verbose_name_plural = _("客户指标")
+        ordering = ["-month", "customer_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "month"], name="customerindicator_unique_customer_month"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "manager"], name="custind_month_manager_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.customer_id}"
+
+
+class ManagerIndicator(models.Model):
+    """One customer manager's month. ``team`` is as it was when the month was computed."""
+
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("客户经理"),
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("团队"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    customers = models.PositiveIntegerField(_("客户数"), default=0)
+    volume = models.BigIntegerField(_("销量（条）"), default=0)
+    volume_growth_mom = _rate(_("销量环比"))
+    forecast_accuracy = _rate(_("预测准确率"))
+    forecast_bias = _rate(_("预测偏差"))
+    forecast_coverage = _rate(_("预测覆盖率"))
+    # filled by the planning and visit work once it exists (DESIGN.md §4)
+    actions_planned = models.PositiveIntegerField(_("计划动作"), default=0)
+    actions_done = models.PositiveIntegerField(_("已完成动作"), default=0)
+    completion_rate = _rate(_("动作完成率"))
+    visits_planned = models.PositiveIntegerField(_("计划拜访"), default=0)
+    visits_done = models.PositiveIntegerField(_("已拜访"), default=0)
+
+    class Meta:
+        verbose_name = _("客户经理指标")
+        verbose_name_plural = _("客户经理指标")
+        ordering = ["-month", "manager_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["manager", "month"], name="managerindicator_unique_manager_month"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "team"], name="mgrind_month_team_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.manager_id}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("计算中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class IndicatorRun(models.Model):
+    """One run of the monthly job. Progress is committed as the run goes, outside the
+    transaction that replaces the month's rows, so that a page can poll it."""
+
+    month = models.DateField(_("月份"), help_text=_("该月第一天"), db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    rows_written = models.PositiveIntegerField(_("写入行数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    step = models.CharField(_("步骤"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("指标计算记录")
+        verbose_name_plural = _("指标计算记录")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.get_status_display()}"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

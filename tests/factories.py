@@ -1,12 +1,13 @@
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
 
 from accounts.models import Role, Team, User
 from brands.models import Brand, Category, Sku
 from customers.models import Customer
-from markets.models import Forecast, OrderLine
+from markets.models import Forecast, InventoryCheck, OrderLine, PriceCheck, ShelfCheck
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -114,3 +115,38 @@ class CategoryNodeFactory(CategoryFactory):
     @factory.lazy_attribute
     def position(self):
         return Category.objects.filter(parent=self.parent).count()
+
+
+# --- observations made on visits ---------------------------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class ShelfCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShelfCheck
+
+    customer = factory.SubFactory(CustomerFactory)
+    sku = factory.SubFactory(SkuFactory)
+    observed_at = dt.datetime(2026, 10, 15, 10, 0, tzinfo=SHANGHAI)
+    on_shelf = True
+
+
+class InventoryCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InventoryCheck
+
+    customer = factory.SubFactory(CustomerFactory)
+    sku = factory.SubFactory(SkuFactory)
+    observed_at = dt.datetime(2026, 10, 15, 10, 0, tzinfo=SHANGHAI)
+    quantity = 10
+
+
+class PriceCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceCheck
+
+    customer = factory.SubFactory(CustomerFactory)
+    sku = factory.SubFactory(SkuFactory)
+    observed_at = dt.datetime(2026, 10, 15, 10, 0, tzinfo=SHANGHAI)
+    price = Decimal("140.00")

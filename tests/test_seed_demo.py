@@ -9,6 +9,7 @@ from django.db.models import Count, F
 
 from accounts.models import Role, Team, User
 from brands.models import Sku
+from core.months import previous_month
 from customers.models import Customer
 from markets.models import Forecast, OrderLine
 
@@ -68,3 +69,12 @@ def test_if_empty_only_lists_the_logins_when_data_exists(seeded):
     call_command("seed_demo", "--if-empty", stdout=out)
     assert "cm01" in out.getvalue() and "demo12345" in out.getvalue()
     assert OrderLine.objects.count() == before
+
+
+def test_flush_also_clears_indicators_computed_from_the_old_data(seeded):
+    from reports.models import ScopeIndicator
+
+    call_command("compute_indicators", "--month", f"{previous_month():%Y-%m}", stdout=io.StringIO())
+    assert ScopeIndicator.objects.exists()
+    call_command("seed_demo", "--flush", "--months", "1", stdout=io.StringIO())
+    assert not ScopeIndicator.objects.exists()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 import django
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -150,6 +151,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Monthly indicators (DESIGN.md §5): the month that just ended, at 02:00 on the 1st
+# (CELERY_TIMEZONE). The database scheduler copies this entry into django_celery_beat.
+CELERY_BEAT_SCHEDULE = {
+    "indicators-previous-month": {
+        "task": "reports.tasks.compute_previous_month",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
+}
 
 LOGGING = {
     "version": 1,

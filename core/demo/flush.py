@@ -18,6 +18,7 @@ from markets.models import (
     PriceCheck,
     ShelfCheck,
 )
+from reports.models import IndicatorRun, ScopeIndicator
 
 DEMO_MODELS = [
     Team,
@@ -32,6 +33,10 @@ DEMO_MODELS = [
     InventoryCheck,
     PriceCheck,
     MarketInfo,
+    # computed from the rows above; keyed by codes rather than foreign keys, so the
+    # reference walk below would not find them
+    ScopeIndicator,
+    IndicatorRun,
 ]
 
 

@@ -1,0 +1,96 @@
+"""The indicator store in the admin site: read-only lists (rows are written only by the
+monthly job)."""
+
+from django.contrib import admin
+
+from .models import CustomerIndicator, IndicatorRun, ManagerIndicator, ScopeIndicator
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScopeIndicator)
+class ScopeIndicatorAdmin(ReadOnlyAdmin):
+    list_display = [
+        "month",
+        "scope_type",
+        "scope_key",
+        "object_type",
+        "object_key",
+        "object_name",
+        "customers",
+        "coverage_rate",
+        "shelf_rate",
+        "repurchase_rate",
+        "volume",
+        "share",
+        "supply_state",
+    ]
+    list_filter = ["month", "scope_type", "object_type", "supply_state"]
+    search_fields = ["scope_key", "object_key", "object_name"]
+    date_hierarchy = "month"
+
+
+@admin.register(CustomerIndicator)
+class CustomerIndicatorAdmin(ReadOnlyAdmin):
+    list_display = [
+        "month",
+        "customer",
+        "manager",
+        "volume",
+        "amount",
+        "order_days",
+        "distinct_skus",
+        "volume_change_mom",
+        "forecast",
+        "forecast_error",
+    ]
+    list_filter = ["month", "team"]
+    search_fields = ["customer__code", "customer__name", "manager__username", "manager__name"]
+    list_select_related = ["customer", "manager"]
+    date_hierarchy = "month"
+
+
+@admin.register(ManagerIndicator)
+class ManagerIndicatorAdmin(ReadOnlyAdmin):
+    list_display = [
+        "month",
+        "manager",
+        "team",
+        "customers",
+        "volume",
+        "volume_growth_mom",
+        "forecast_accuracy",
+        "forecast_bias",
+        "forecast_coverage",
+    ]
+    list_filter = ["month", "team"]
+    search_fields = ["manager__username", "manager__name"]
+    list_select_related = ["manager", "team"]
+    date_hierarchy = "month"
+
+
+@admin.register(IndicatorRun)
+class IndicatorRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "started_at",
+        "month",
+        "status",
+        "progress",
+        "step",
+        "rows_written",
+        "finished_at",
+    ]
+    list_filter = ["status", "month"]
+    search_fields = ["error", "step"]
+    date_hierarchy = "started_at"

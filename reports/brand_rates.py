@@ -1,0 +1,241 @@
+"""Brand indicators (五率 and 量价存, DESIGN.md §5) for every scope × object.
+
+- coverage = customers of S that ordered x in M / customers of S;
+- shelf = customers whose latest check in M of (an SKU of) x found it on the shelf /
+  customers with a check of x in M (per SKU the latest check counts; a brand or category is
+  on the shelf at a customer when any of its checked SKUs is);
+- repurchase = customers that ordered x in M−1 and in M / customers that ordered x in M−1;
+- volume growth against M−1 and M−12 (empty when the base volume is 0, and against M−12
+  also when M−12 has no order lines at all);
+- share = vol(x) / volume of all SKUs in S; share growth against M−1;
+- average price = amount / volume; supply satisfaction = volume / requested, and its state;
+- price index = mean over the price observations in M of price / suggested retail price
+  (SKUs with a retail price only);
+- inventory-to-sales = Σ over customers of their latest inventory of x in M / vol(x, M),
+  empty without an inventory check of x or without volume.
+"Ordered" means a delivered quantity > 0: a requested-only line counts in ``requested`` only.
+
+How: customers, SKUs, objects and scopes are positions 0…n−1. The order lines are summed once
+per (month, customer, SKU); each SKU → object map (the SKU itself, its brand, its category
+node at each level up) sends those sums to (customer, object); per scope type, one
+``np.bincount`` over scope × object fills the whole dense grid of rows at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .frames import PREVIOUS, THIS, YEAR_AGO, Frames
+from .models import SupplyState
+from .rates import cents_per_unit, growth, ratio
+from .scopes import Scopes
+
+PERIODS = (THIS, PREVIOUS, YEAR_AGO)
+
+# supply satisfaction thresholds, in percent so that the comparison is exact in integers
+TIGHT_BELOW, AMPLE_FROM = 70, 95
+
+
+def supply_state(volume, requested) -> np.ndarray:
+    """< 70% tight, 70% ≤ s < 95% balanced, ≥ 95% ample; "" when nothing was requested.
+    Compared as 100 × volume against 70 × requested: exact at the boundaries."""
+    volume = np.asarray(volume, dtype="int64")
+    requested = np.asarray(requested, dtype="int64")
+    return np.select(
+        [
+            requested <= 0,
+            100 * volume < TIGHT_BELOW * requested,
+            100 * volume < AMPLE_FROM * requested,
+        ],
+        ["", SupplyState.TIGHT.value, SupplyState.BALANCED.value],
+        default=SupplyState.AMPLE.value,
+    ).astype(object)
+
+
+class Positions:
+    """Customers, SKUs and objects as positions, and the SKU → object maps."""
+
+    def __init__(self, frames: Frames, objects: pd.DataFrame, members: pd.DataFrame):
+        self.customer_index = pd.Index(frames.customers["customer_id"])
+        self.sku_index = pd.Index(frames.skus["sku_id"])
+        self.objects = len(objects)
+        member_sku = self.sku_index.get_indexer(members["sku_id"])
+        level = pd.Series(member_sku).groupby(member_sku).cumcount().to_numpy()
+        self.maps = []
+        for k in range(int(level.max()) + 1 if len(level) else 0):  # one map per level
+            at = level == k
+            mapping = np.full(len(self.sku_index), -1, dtype="int64")
+            mapping[member_sku[at]] = members["obj"].to_numpy()[at]
+            self.maps.append(mapping)
+
+    def customers(self, ids) -> np.ndarray:
+        return self.customer_index.get_indexer(ids)
+
+    def skus(self, ids) -> np.ndarray:
+        return self.sku_index.get_indexer(ids)
+
+    def expand(self, sku: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, obj) for every object each row's SKU (a position) belongs to."""
+        rows, objs = [np.empty(0, dtype="int64")], [np.empty(0, dtype="int64")]
+        for mapping in self.maps:
+            obj = mapping[sku]
+            found = np.flatnonzero(obj >= 0)
+            rows.append(found)
+            objs.append(obj[found])
+        return np.concatenate(rows), np.concatenate(objs)
+
+    def locate(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, customer, obj) for every object of every row of ``frame`` (customer_id,
+        sku_id) whose customer is active; rows index ``frame``."""
+        customer = self.customers(frame["customer_id"].to_numpy())
+        sku = self.skus(frame["sku_id"].to_numpy())
+        known = np.flatnonzero((customer >= 0) & (sku >= 0))
+        rows, obj = self.expand(sku[known])
+        return known[rows], customer[known][rows], obj
+
+
+class Sales:
+    """One period's order lines summed per (customer, SKU), then sent to (customer, object).
+    Requested quantities and amounts only for M (``detailed``)."""
+
+    requested = cents = None
+
+    def __init__(self, lines: pd.DataFrame, at: Positions, *, detailed: bool):
+        customer = at.customers(lines["customer_id"].to_numpy())
+        sku = at.skus(lines["sku_id"].to_numpy())
+        known = (customer >= 0) & (sku >= 0)  # active customers only
+        skus = max(len(at.sku_index), 1)
+        codes, unique = pd.factorize(customer[known] * skus + sku[known])
+
+        def summed(column: str) -> np.ndarray:
+            values = lines[column].to_numpy(dtype="float64")[known]
+            return np.rint(np.bincount(codes, weights=values, minlength=len(unique)))
+
+        quantity = summed("quantity")
+        per_customer = unique // skus
+        self.customer_volume = np.bincount(
+            per_customer, weights=quantity, minlength=len(at.customer_index)
+        )
+        rows, self.obj = at.expand(unique % skus)
+        self.customer = per_customer[rows]
+        self.quantity = quantity[rows]
+        if detailed:
+            self.requested = summed("requested")[rows]
+            self.cents = summed("cents")[rows]
+        # (customer, object) pairs that ordered: any SKU of the object delivered > 0
+        ordered = self.quantity > 0
+        self.ordered = pd.unique(self.customer[ordered] * at.objects + self.obj[ordered])
+
+
+class Checks:
+    """The month's checks sent to (customer, object)."""
+
+    def __init__(self, frames: Frames, at: Positions):
+        # shelf: per (customer, object), on the shelf when any checked SKU of it is
+        rows, customer, obj = at.locate(frames.shelf)
+        codes, unique = pd.factorize(customer * at.objects + obj)
+        on_shelf = frames.shelf["on_shelf"].to_numpy(dtype="float64")[rows]
+        self.shelf_pairs = unique
+        self.shelf_on = (np.bincount(codes, weights=on_shelf, minlength=len(unique)) > 0).astype(
+            "float64"
+        )
+
+        rows, self.stock_customer, self.stock_obj = at.locate(frames.inventory)
+        self.stock = frames.inventory["stock"].to_numpy(dtype="float64")[rows]
+
+        priced = frames.prices.merge(
+            frames.skus.loc[frames.skus["retail_price"] > 0, ["sku_id", "retail_price"]],
+            on="sku_id",
+        )
+        rows, self.price_customer, self.price_obj = at.locate(priced)
+        self.price_ratio = (priced["price"] / priced["retail_price"]).to_numpy()[rows]
+
+
+def scope_indicators(
+    frames: Frames, objects: pd.DataFrame, members: pd.DataFrame, scopes: list[Scopes]
+) -> pd.DataFrame:
+    """One row per scope × object for every scope type; columns as ScopeIndicator's, money
+    in cents (``amount``, ``avg_price``)."""
+    at = Positions(frames, objects, members)
+    lines = frames.lines
+    sales = {p: Sales(lines[lines["period"] == p], at, detailed=p == THIS) for p in PERIODS}
+    checks = Checks(frames, at)
+    parts = [_one_type(frames, objects, at, sales, checks, s) for s in scopes]
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "month", frames.month)
+    return out
+
+
+def _one_type(frames, objects, at: Positions, sales, checks: Checks, scopes: Scopes):
+    n_objects = at.objects
+    size = len(scopes) * n_objects
+
+    def grid(customer: np.ndarray, obj: np.ndarray, weights=None) -> np.ndarray:
+        """Σ weights (or a count) per scope × object over rows of (customer, object)."""
+        scope = scopes.of_customer[customer]
+        inside = scope >= 0
+        cells = scope[inside] * n_objects + obj[inside]
+        w = None if weights is None else weights[inside]
+        return np.bincount(cells, weights=w, minlength=size)
+
+    def pairs(keys: np.ndarray, weights=None) -> np.ndarray:
+        return grid(keys // n_objects, keys % n_objects, weights)
+
+    def per_scope(per_customer: np.ndarray) -> np.ndarray:
+        inside = scopes.of_customer >= 0
+        totals = np.bincount(
+            scopes.of_customer[inside], weights=per_customer[inside], minlength=len(scopes)
+        )
+        return np.repeat(totals, n_objects)
+
+    now, before, year_ago = sales[THIS], sales[PREVIOUS], sales[YEAR_AGO]
+    volume = grid(now.customer, now.obj, now.quantity).astype("int64")
+    requested = grid(now.customer, now.obj, now.requested).astype("int64")
+    cents = grid(now.customer, now.obj, now.cents).astype("int64")
+    volume_before = grid(before.customer, before.obj, before.quantity)
+    volume_year_ago = grid(year_ago.customer, year_ago.obj, year_ago.quantity)
+
+    customers = np.repeat(scopes.customer_counts(), n_objects)
+    ordering = pairs(now.ordered).astype("int64")
+    ordering_before = pairs(before.ordered)
+    ordering_both = pairs(np.intersect1d(now.ordered, before.ordered, assume_unique=True))
+
+    share = ratio(volume, per_scope(now.customer_volume))
+    share_before = ratio(volume_before, per_scope(before.customer_volume))
+
+    checked = pairs(checks.shelf_pairs)
+    on_shelf = pairs(checks.shelf_pairs, checks.shelf_on)
+    stock_checks = grid(checks.stock_customer, checks.stock_obj)
+    stock = grid(checks.stock_customer, checks.stock_obj, checks.stock)
+    observed = grid(checks.price_customer, checks.price_obj)
+    price_total = grid(checks.price_customer, checks.price_obj, checks.price_ratio)
+
+    obj = np.tile(np.arange(n_objects), len(scopes))
+    return pd.DataFrame(
+        {
+            "scope_type": scopes.scope_type,
+            "scope_key": np.repeat(scopes.keys, n_objects),
+            "object_type": objects["object_type"].to_numpy(dtype=object)[obj],
+            "object_key": objects["object_key"].to_numpy(dtype=object)[obj],
+            "object_name": objects["object_name"].to_numpy(dtype=object)[obj],
+            "customers": customers,
+            "ordering_customers": ordering,
+            "coverage_rate": ratio(ordering, customers),
+            "shelf_rate": ratio(on_shelf, checked),
+            "repurchase_rate": ratio(ordering_both, ordering_before),
+            "volume": volume,
+            "amount": cents,
+            "avg_price": cents_per_unit(cents, volume),
+            "requested": requested,
+            "supply_satisfaction": ratio(volume, requested),
+            "supply_state": supply_state(volume, requested),
+            "share": share,
+            "share_growth": growth(share, share_before),
+            "volume_growth_mom": growth(volume, volume_before),
+            "volume_growth_yoy": growth(
+                volume, volume_year_ago, where=np.full(size, frames.has_year_ago)
+            ),
+            "price_index": ratio(price_total, observed),
+            "inventory_to_sales": ratio(stock, volume, where=stock_checks > 0),
+        }
+    )

@@ -1,0 +1,86 @@
+"""The monthly indicator job (DESIGN.md §5): load once, compute with pandas, replace the
+month atomically, and keep a record of the run.
+
+The run record and its progress are saved as the job goes, outside the transaction that
+replaces the month, so a page polling the run sees them (when the caller is not itself
+inside a transaction). A failure anywhere leaves the month's previous rows as they were and
+marks the run failed with the error; the exception is re-raised."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from core.months import month_start
+
+from .brand_rates import scope_indicators
+from .customer_rates import STORED as CUSTOMER_COLUMNS
+from .customer_rates import customer_indicators
+from .frames import load_frames
+from .manager_rates import manager_indicators
+from .models import IndicatorRun, RunStatus
+from .objects import build_objects
+from .scopes import all_scopes
+from .store import replace_month
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+
+# (percent when the step starts, label)
+LOADING = (5, "loading")
+BRANDS = (30, "brand indicators")
+CUSTOMERS = (60, "customer indicators")
+MANAGERS = (70, "manager indicators")
+WRITING = (80, "writing")
+DONE = (100, "done")
+
+
+def indicators_compute(*, month: dt.date, progress: Progress | None = None) -> IndicatorRun:
+    """Compute and store every indicator of ``month`` (any day of it); idempotent."""
+    month = month_start(month)
+    run = IndicatorRun.objects.create(
+        month=month, status=RunStatus.RUNNING, started_at=timezone.now()
+    )
+
+    def step(at: tuple[int, str]) -> None:
+        percent, label = at
+        IndicatorRun.objects.filter(pk=run.pk).update(progress=percent, step=label)
+        run.progress, run.step = percent, label
+        if progress is not None:
+            progress(percent, label)
+
+    try:
+        step(LOADING)
+        frames = load_frames(month)
+        objects, members = build_objects(frames)
+        scopes = all_scopes(frames)
+        step(BRANDS)
+        scope_rows = scope_indicators(frames, objects, members, scopes)
+        step(CUSTOMERS)
+        customer_rows = customer_indicators(frames)
+        step(MANAGERS)
+        manager_rows = manager_indicators(frames, customer_rows)
+        step(WRITING)
+        rows = replace_month(
+            month,
+            scope_rows=scope_rows,
+            customer_rows=customer_rows[CUSTOMER_COLUMNS],
+            manager_rows=manager_rows,
+        )
+    except Exception as exc:
+        logger.exception("indicators for %s failed", f"{month:%Y-%m}")
+        run.status = RunStatus.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status = RunStatus.SUCCEEDED
+    run.rows_written = rows
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "rows_written", "finished_at"])
+    step(DONE)
+    return run

@@ -1,0 +1,120 @@
+"""Writing a month's indicators: one transaction deletes the month's rows and inserts the new
+ones, so readers see the old month or the new one, never a mix, and a failure anywhere leaves
+the old rows in place. Rows go in bulk: COPY on PostgreSQL, executemany elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+from psycopg import sql
+
+from .models import CustomerIndicator, ManagerIndicator, ScopeIndicator
+
+NULL = "\\N"
+CHUNK_ROWS = 50_000
+# two-int advisory lock key: (this job, the month) — one writer per month at a time
+LOCK_CLASS = 135_005
+
+
+def replace_month(
+    month: dt.date,
+    *,
+    scope_rows: pd.DataFrame,
+    customer_rows: pd.DataFrame,
+    manager_rows: pd.DataFrame,
+) -> int:
+    """Replace the month's rows of the three tables; returns the rows written."""
+    tables = [
+        (ScopeIndicator, scope_rows),
+        (CustomerIndicator, customer_rows),
+        (ManagerIndicator, manager_rows),
+    ]
+    written = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # A second run of the same month waits here, then deletes what the first
+                # committed (READ COMMITTED takes a new snapshot per statement).
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    [LOCK_CLASS, month.year * 12 + month.month],
+                )
+        for model, _rows in tables:
+            model.objects.filter(month=month).delete()
+        for model, rows in tables:
+            written += insert_rows(model, rows)
+    return written
+
+
+def insert_rows(model, rows: pd.DataFrame) -> int:
+    """Append ``rows`` (columns named as the table's columns, money in cents) to the table."""
+    if rows.empty:
+        return 0
+    frame = _as_database_values(model, rows)
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL {})").format(
+            sql.Identifier(table),
+            sql.SQL(", ").join(map(sql.Identifier, frame.columns)),
+            sql.Literal(NULL),
+        )
+        with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for start in range(0, len(frame), CHUNK_ROWS):
+                buffer = io.StringIO()
+                frame.iloc[start : start + CHUNK_ROWS].to_csv(
+                    buffer, header=False, index=False, na_rep=NULL
+                )
+                copy.write(buffer.getvalue())
+        return len(frame)
+    qn = connection.ops.quote_name
+    insert = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(table), ", ".join(qn(c) for c in frame.columns), ", ".join(["%s"] * len(frame.columns))
+    )
+    values = [_python_values(frame[c]) for c in frame.columns]
+    with connection.cursor() as cursor:
+        for start in range(0, len(frame), CHUNK_ROWS):
+            cursor.executemany(
+                insert, list(zip(*(v[start : start + CHUNK_ROWS] for v in values), strict=True))
+            )
+    return len(frame)
+
+
+def _as_database_values(model, rows: pd.DataFrame) -> pd.DataFrame:
+    """The model's columns in order: dates as ISO text, money (given in cents) as "123.45",
+    integers as integers (nullable ones as Int64), rates as floats (NaN = NULL)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    out = {}
+    for field in fields:
+        if field.attname not in rows:  # columns other work fills later keep their default
+            values = pd.Series([field.get_default()] * len(rows), index=rows.index)
+        else:
+            values = rows[field.attname]
+        kind = field.get_internal_type()
+        if kind == "DateField":
+            out[field.column] = pd.to_datetime(values).dt.strftime("%Y-%m-%d").astype(object)
+        elif kind == "DecimalField":
+            out[field.column] = _money_text(values)
+        elif kind == "FloatField":
+            out[field.column] = values.astype("float64")
+        elif kind == "CharField":
+            out[field.column] = values.astype(object)
+        else:  # integers and keys
+            out[field.column] = values.astype("Int64" if field.null else "int64")
+    return pd.DataFrame(out)
+
+
+def _money_text(cents: pd.Series) -> pd.Series:
+    values = cents.to_numpy(dtype="float64", na_value=np.nan)
+    text = np.char.mod("%.2f", values / 100).astype(object)
+    text[np.isnan(values)] = None
+    return pd.Series(text, index=cents.index, dtype=object)
+
+
+def _python_values(column: pd.Series) -> list:
+    values = column.astype(object)
+    return values.where(column.notna(), None).tolist()
