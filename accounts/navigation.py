@@ -26,12 +26,20 @@ _CATALOGUE = [
     NavItem("brands:brand_list", _("品牌")),
 ]
 
+_ANALYSIS = NavItem("reports:home", _("分析"))
+
 MENUS: dict[str, list[NavItem]] = {
-    Role.CUSTOMER_MANAGER: [_HOME, NavItem("customers:list", _("我的客户")), _SKUS],
-    Role.MARKET_MANAGER: [_HOME, NavItem("customers:list", _("团队客户")), _SKUS],
-    Role.BRAND_MANAGER: [_HOME, NavItem("customers:list", _("客户（只读）")), *_CATALOGUE],
+    Role.CUSTOMER_MANAGER: [_HOME, _ANALYSIS, NavItem("customers:list", _("我的客户")), _SKUS],
+    Role.MARKET_MANAGER: [_HOME, _ANALYSIS, NavItem("customers:list", _("团队客户")), _SKUS],
+    Role.BRAND_MANAGER: [
+        _HOME,
+        _ANALYSIS,
+        NavItem("customers:list", _("客户（只读）")),
+        *_CATALOGUE,
+    ],
     Role.ADMIN: [
         _HOME,
+        _ANALYSIS,
         NavItem("customers:list", pgettext_lazy("list", "客户")),
         *_CATALOGUE,
         NavItem("imports:upload", _("数据导入")),

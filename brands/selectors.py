@@ -138,3 +138,8 @@ def with_category_paths(skus: Iterable[Sku], tree: Tree) -> list[Sku]:
         sku.category_name = node.name if node else ""
         sku.category_parent_path = tree.path(node.parent_id) if node else ""
     return skus
+
+
+def sku_price_classes() -> dict[str, int]:
+    """SKU code → price class (价类), for SKUs that have one."""
+    return dict(Sku.objects.exclude(price_class=None).values_list("code", "price_class"))

@@ -23,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("customers/", include("customers.urls")),
     path("brands/", include("brands.urls")),
     path("imports/", include("imports.urls")),
+    path("analysis/", include("reports.urls")),
     path("", include("accounts.urls")),
     prefix_default_language=False,
 )

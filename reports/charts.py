@@ -61,3 +61,27 @@ def _nice_ceiling(value: float) -> float:
         if value <= step * magnitude:
             return step * magnitude
     return 10 * magnitude
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    width: int
+    height: int
+    points: str  # "x,y x,y …" for a polyline
+    last: tuple[float, float] | None
+
+
+def sparkline(values: list, *, width: int = 96, height: int = 24) -> Sparkline:
+    """A small line of ``values`` (None = a month without data, skipped)."""
+    known = [float(v) for v in values if v is not None]
+    if not known:
+        return Sparkline(width, height, "", None)
+    low, high = min(known), max(known)
+    span = high - low or 1.0
+    step = (width - 4) / max(len(values) - 1, 1)
+    points = [
+        (round(2 + i * step, 1), round(height - 2 - (float(v) - low) / span * (height - 4), 1))
+        for i, v in enumerate(values)
+        if v is not None
+    ]
+    return Sparkline(width, height, " ".join(f"{x},{y}" for x, y in points), points[-1])

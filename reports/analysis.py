@@ -1,0 +1,93 @@
+"""What the analysis pages (step 1 分析) show, assembled from the selectors."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from accounts.selectors import managers_visible_to
+from core.months import parse_month, previous_month
+
+from .models import ManagerIndicator, ScopeType
+from .selectors import (
+    can_recompute,
+    computed_months,
+    is_computed,
+    key_brand_rates,
+    key_sku_rates,
+    latest_run,
+    manager_indicators,
+    market_state,
+    team_codes_for_brand_view,
+    visible_manager,
+    visible_team,
+)
+
+EXPORT_KINDS = [
+    ("brand", _("品牌指标")),
+    ("customer", _("客户指标")),
+    ("manager", _("客户经理指标")),
+]
+
+
+def month_choice(text: str | None) -> dt.date:
+    """The month asked for, else the latest computed one, else last month."""
+    if text:
+        try:
+            return parse_month(text)
+        except ValueError:
+            pass
+    months = computed_months(limit=1)
+    return months[0] if months else previous_month()
+
+
+def _common(*, user: User, month: dt.date, export_scope: str) -> dict:
+    return {
+        "month": month,
+        "months": computed_months(),
+        "computed": is_computed(month=month),
+        "run": latest_run(month=month),
+        "can_recompute": can_recompute(user=user),
+        "export_scope": export_scope,
+        "export_kinds": EXPORT_KINDS,
+    }
+
+
+def manager_context(*, user: User, username: str, month: dt.date) -> dict:
+    manager = visible_manager(user=user, username=username)
+    scope = (ScopeType.MANAGER, manager.username)
+    return _common(user=user, month=month, export_scope=f"manager:{manager.username}") | {
+        "manager": manager,
+        "indicator": ManagerIndicator.objects.filter(manager=manager, month=month).first(),
+        "key_skus": key_sku_rates(scope_type=scope[0], scope_key=scope[1], month=month),
+        "market": market_state(scope_type=scope[0], scope_key=scope[1], month=month),
+    }
+
+
+def team_context(*, user: User, code: str, month: dt.date) -> dict:
+    team = visible_team(user=user, code=code)
+    members = managers_visible_to(user=user).filter(team=team)
+    return _common(user=user, month=month, export_scope=f"team:{team.code}") | {
+        "team": team,
+        "managers": manager_indicators(managers=members, month=month),
+        "key_skus": key_sku_rates(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
+        "market": market_state(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
+    }
+
+
+def brand_context(*, user: User, team_code: str, month: dt.date) -> dict:
+    if not (user.is_admin_role or user.role == Role.BRAND_MANAGER):
+        raise PermissionDenied
+    teams = team_codes_for_brand_view(user=user)
+    if team_code and team_code in dict(teams):
+        scope, export_scope = (ScopeType.TEAM, team_code), f"team:{team_code}"
+    else:
+        team_code, scope, export_scope = "", (ScopeType.COMPANY, ""), "company"
+    return _common(user=user, month=month, export_scope=export_scope) | {
+        "teams": teams,
+        "team_code": team_code,
+        "key_brands": key_brand_rates(scope_type=scope[0], scope_key=scope[1], month=month),
+        "key_skus": key_sku_rates(scope_type=scope[0], scope_key=scope[1], month=month),
+        "market": market_state(scope_type=scope[0], scope_key=scope[1], month=month),
+    }

@@ -1,0 +1,28 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.months import parse_month
+
+from .exports import FORMATS, KINDS
+
+
+class MonthField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_month(value)
+        except ValueError as exc:
+            raise forms.ValidationError(_("月份格式应为 YYYY-MM。")) from exc
+
+
+class RecomputeForm(forms.Form):
+    month = MonthField(label=_("月份"))
+
+
+class ExportForm(forms.Form):
+    month = MonthField(label=_("月份"))
+    kind = forms.ChoiceField(choices=[(k, k) for k in KINDS])
+    scope = forms.CharField(required=False)
+    format = forms.ChoiceField(choices=[(f, f) for f in FORMATS], required=False)

@@ -1,0 +1,198 @@
+"""Reading the stored indicators for the analysis pages. Who may see which scope is decided
+here, from the selectors of accounts (``managers_visible_to`` / ``teams_visible_to``)."""
+
+import datetime as dt
+from statistics import fmean
+
+import numpy as np
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import Role, User
+from accounts.selectors import managers_visible_to, teams_visible_to
+from brands.selectors import key_skus, sku_price_classes
+from core.months import add_months
+
+from .brand_rates import supply_state
+from .models import (
+    IndicatorRun,
+    ManagerIndicator,
+    ObjectType,
+    RunStatus,
+    ScopeIndicator,
+    ScopeType,
+)
+
+TREND_MONTHS = 13
+
+
+def computed_months(*, limit: int = 24) -> list[dt.date]:
+    """Months with a successful run, newest first."""
+    return list(
+        IndicatorRun.objects.filter(status=RunStatus.SUCCEEDED)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .distinct()[:limit]
+    )
+
+
+def latest_run(*, month: dt.date) -> IndicatorRun | None:
+    return IndicatorRun.objects.filter(month=month).order_by("-started_at", "-pk").first()
+
+
+def is_computed(*, month: dt.date) -> bool:
+    return IndicatorRun.objects.filter(month=month, status=RunStatus.SUCCEEDED).exists()
+
+
+def visible_manager(*, user: User, username: str) -> User:
+    manager = managers_visible_to(user=user).filter(username=username).select_related("team")
+    found = manager.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def visible_team(*, user: User, code: str):
+    team = teams_visible_to(user=user).filter(code=code).first()
+    if team is None:
+        raise Http404
+    return team
+
+
+def can_recompute(*, user: User) -> bool:
+    return user.is_admin_role or user.role == Role.MARKET_MANAGER
+
+
+def manager_indicators(*, managers: QuerySet, month: dt.date) -> list[ManagerIndicator]:
+    return list(
+        ManagerIndicator.objects.filter(month=month, manager__in=managers)
+        .select_related("manager")
+        .order_by("manager__username")
+    )
+
+
+def key_sku_rates(*, scope_type: str, scope_key: str, month: dt.date) -> list[dict]:
+    """The key SKUs' five rates in one scope, each with its 13-month coverage and volume."""
+    skus = {s.code: s for s in key_skus()}
+    return _rates_with_trend(
+        scope_type=scope_type,
+        scope_key=scope_key,
+        month=month,
+        object_type=ObjectType.SKU,
+        keys=list(skus),
+    )
+
+
+def key_brand_rates(*, scope_type: str, scope_key: str, month: dt.date) -> list[dict]:
+    """Brands that have a key SKU, aggregated over all their SKUs."""
+    brands = sorted({s.brand.name for s in key_skus()})
+    return _rates_with_trend(
+        scope_type=scope_type,
+        scope_key=scope_key,
+        month=month,
+        object_type=ObjectType.BRAND,
+        keys=brands,
+    )
+
+
+def _rates_with_trend(*, scope_type, scope_key, month, object_type, keys) -> list[dict]:
+    rows = ScopeIndicator.objects.filter(
+        scope_type=scope_type,
+        scope_key=scope_key,
+        object_type=object_type,
+        object_key__in=keys,
+        month__gt=add_months(month, -TREND_MONTHS),
+        month__lte=month,
+    ).order_by("object_key", "month")
+    by_key: dict[str, dict] = {}
+    for row in rows:
+        entry = by_key.setdefault(row.object_key, {"trend": {}})
+        entry["trend"][row.month] = row
+        if row.month == month:
+            entry["row"] = row
+    months = [add_months(month, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
+    result = []
+    for key in keys:
+        entry = by_key.get(key)
+        if not entry or "row" not in entry:
+            continue
+        trend = [entry["trend"].get(m) for m in months]
+        result.append(
+            {
+                "row": entry["row"],
+                "coverage_trend": [r.coverage_rate if r else None for r in trend],
+                "volume_trend": [r.volume if r else None for r in trend],
+            }
+        )
+    return sorted(result, key=lambda e: -(e["row"].volume or 0))
+
+
+def market_state(*, scope_type: str, scope_key: str, month: dt.date) -> list[dict]:
+    """Supply and demand, price index and inventory by price class (价类) in one scope."""
+    classes = sku_price_classes()
+    rows = ScopeIndicator.objects.filter(
+        scope_type=scope_type, scope_key=scope_key, object_type=ObjectType.SKU, month=month
+    ).values("object_key", "volume", "requested", "price_index", "inventory_to_sales")
+    totals: dict[int, dict] = {}
+    for row in rows:
+        price_class = classes.get(row["object_key"])
+        if price_class is None:
+            continue
+        t = totals.setdefault(
+            price_class,
+            {
+                "price_class": price_class,
+                "volume": 0,
+                "requested": 0,
+                "skus": 0,
+                "price_indexes": [],
+                "inventory": 0.0,
+                "inventory_volume": 0,
+            },
+        )
+        t["volume"] += row["volume"]
+        t["requested"] += row["requested"]
+        t["skus"] += 1
+        if row["price_index"] is not None:
+            t["price_indexes"].append(row["price_index"])
+        if row["inventory_to_sales"] is not None:
+            # ratio × volume gives back the inventory: Σ inventory / Σ volume
+            t["inventory"] += row["inventory_to_sales"] * row["volume"]
+            t["inventory_volume"] += row["volume"]
+    result = []
+    for price_class in sorted(totals):
+        t = totals[price_class]
+        satisfaction = t["volume"] / t["requested"] if t["requested"] else None
+        result.append(
+            {
+                "price_class": price_class,
+                "skus": t["skus"],
+                "volume": t["volume"],
+                "requested": t["requested"],
+                "satisfaction": satisfaction,
+                "state": supply_state(np.array([t["volume"]]), np.array([t["requested"]]))[0],
+                "price_index": fmean(t["price_indexes"]) if t["price_indexes"] else None,
+                "inventory_to_sales": (
+                    t["inventory"] / t["inventory_volume"] if t["inventory_volume"] else None
+                ),
+            }
+        )
+    return result
+
+
+def team_codes_for_brand_view(*, user: User) -> list[tuple[str, str]]:
+    return list(teams_visible_to(user=user).values_list("code", "name"))
+
+
+def export_scope_allowed(*, user: User, scope_type: str, key: str) -> bool:
+    """Company-wide data for brand managers and admins; a team's for its market manager;
+    a customer manager's own territory for that manager (and whoever may see it)."""
+    if user.is_admin_role or user.role == Role.BRAND_MANAGER:
+        return True
+    if scope_type == ScopeType.TEAM:
+        return teams_visible_to(user=user).filter(code=key).exists() and (
+            user.role == Role.MARKET_MANAGER
+        )
+    if scope_type == ScopeType.MANAGER:
+        return managers_visible_to(user=user).filter(username=key).exists()
+    return False

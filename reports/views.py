@@ -1,0 +1,112 @@
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.selectors import teams_visible_to
+
+from .analysis import brand_context, manager_context, month_choice, team_context
+from .exports import ExportError, export_table, parse_scope, write_csv, write_xlsx
+from .forms import ExportForm, RecomputeForm
+from .jobs import indicators_request
+from .selectors import can_recompute, export_scope_allowed, latest_run
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def analysis_home(request):
+    user = request.user
+    if user.role == Role.CUSTOMER_MANAGER:
+        return redirect("reports:manager", username=user.username)
+    if user.role == Role.MARKET_MANAGER:
+        team = teams_visible_to(user=user).first()
+        if team is not None:
+            return redirect("reports:team", code=team.code)
+    return redirect("reports:brands")
+
+
+@login_required
+def analysis_manager(request, username: str):
+    month = month_choice(request.GET.get("month"))
+    context = manager_context(user=request.user, username=username, month=month)
+    return render(request, "reports/analysis_manager.html", context)
+
+
+@login_required
+def analysis_team(request, code: str):
+    month = month_choice(request.GET.get("month"))
+    context = team_context(user=request.user, code=code, month=month)
+    return render(request, "reports/analysis_team.html", context)
+
+
+@login_required
+def analysis_brands(request):
+    month = month_choice(request.GET.get("month"))
+    context = brand_context(user=request.user, team_code=request.GET.get("team", ""), month=month)
+    return render(request, "reports/analysis_brands.html", context)
+
+
+@login_required
+@require_POST
+def recompute(request):
+    if not can_recompute(user=request.user):
+        raise PermissionDenied
+    form = RecomputeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["month"]))
+        return redirect(request.POST.get("next") or "reports:home")
+    month = form.cleaned_data["month"]
+    try:
+        indicators_request(month=month, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    context = {"month": month, "run": latest_run(month=month), "since": timezone.now()}
+    if request.htmx:
+        return render(request, "reports/run_status.html", context)
+    return redirect(f"{reverse('reports:home')}?month={month:%Y-%m}")
+
+
+@login_required
+def run_status(request):
+    month = month_choice(request.GET.get("month"))
+    context = {"month": month, "run": latest_run(month=month), "since": request.GET.get("since")}
+    return render(request, "reports/run_status.html", context)
+
+
+@login_required
+def export(request):
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(str(form.errors), status=400, content_type="text/plain")
+    data = form.cleaned_data
+    try:
+        scope = parse_scope(data["scope"] or "company")
+    except ExportError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    if not export_scope_allowed(user=request.user, scope_type=scope.scope_type, key=scope.key):
+        raise PermissionDenied
+    try:
+        header, rows = export_table(month=data["month"], kind=data["kind"], scope=scope)
+    except ExportError as exc:
+        return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
+    file_format = data["format"] or "xlsx"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"export.{file_format}"
+        if file_format == "xlsx":
+            write_xlsx(path, header, rows, title=f"{data['kind']} {data['month']:%Y-%m}")
+        else:
+            write_csv(path, header, rows)
+        content = path.read_bytes()
+    name = f"indicators-{data['kind']}-{scope.label.replace(':', '-')}-{data['month']:%Y-%m}"
+    response = HttpResponse(content, content_type=XLSX if file_format == "xlsx" else "text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    return response

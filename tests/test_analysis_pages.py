@@ -1,0 +1,161 @@
+"""The analysis pages (step 1 分析): who sees which, downloads, and recomputing a month."""
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+
+from reports.models import IndicatorRun, RunStatus
+from reports.services import indicators_compute
+from tests.factories import OrderLineFactory, SkuFactory
+
+pytestmark = pytest.mark.django_db
+
+MONTH = dt.date(2026, 10, 1)
+
+
+@pytest.fixture
+def computed(two_teams):
+    key = SkuFactory(code="KEY1", name="黄鹤楼(硬金砂)", is_key_brand=True, price_class=1)
+    other = SkuFactory(code="OTH1", name="红塔山(经典)", price_class=4)
+    for who in ("a1", "a2", "b1"):
+        customer = two_teams["customers"][who]
+        OrderLineFactory(customer=customer, sku=key, order_date=dt.date(2026, 10, 5), quantity=5)
+        OrderLineFactory(customer=customer, sku=other, order_date=dt.date(2026, 9, 5), quantity=3)
+    indicators_compute(month=MONTH)
+    return two_teams
+
+
+def get(client, user, url, **extra):
+    client.force_login(user)
+    return client.get(url, **extra)
+
+
+def test_customer_manager_sees_own_analysis(client, computed):
+    response = get(client, computed["cm"]["a1"], "/analysis/", follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200 and "月初分析" in page
+    assert "黄鹤楼(硬金砂)" in page and "100.0%" in page  # the only customer ordered it
+    assert "1 类" in page  # market state by price class
+    assert "重新计算" not in page
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("a2", 404), ("mm_b", 404), ("mm_a", 200), ("brand", 200)]
+)
+def test_manager_page_scoping(client, computed, who, status):
+    user = computed["cm"][who] if who in computed["cm"] else computed[who]
+    assert get(client, user, "/analysis/manager/a1/?month=2026-10").status_code == status
+
+
+def test_market_manager_team_page_side_by_side(client, computed):
+    response = get(client, computed["mm_a"], "/analysis/", follow=True)
+    page = response.content.decode()
+    assert "客户经理横向对比" in page
+    assert computed["cm"]["a1"].name in page and computed["cm"]["a2"].name in page
+    assert computed["cm"]["b1"].name not in page
+    assert "重新计算" in page
+    assert get(client, computed["mm_a"], "/analysis/team/TB/").status_code == 404
+
+
+def test_brand_page_for_brand_managers_only(client, computed):
+    page = get(client, computed["brand"], "/analysis/brands/?month=2026-10").content.decode()
+    assert "重点品牌五率" in page and "黄鹤楼(硬金砂)" in page
+    page = get(
+        client, computed["brand"], "/analysis/brands/?month=2026-10&team=TA"
+    ).content.decode()
+    assert "TA" in page
+    assert get(client, computed["cm"]["a1"], "/analysis/brands/").status_code == 403
+
+
+def test_month_not_computed_says_so(client, computed):
+    page = get(client, computed["cm"]["a1"], "/analysis/manager/a1/?month=2026-08").content.decode()
+    assert "这个月的指标还没有计算" in page
+
+
+class TestDownloads:
+    def test_customer_manager_downloads_own_scope(self, client, computed):
+        response = get(
+            client,
+            computed["cm"]["a1"],
+            "/analysis/export/?month=2026-10&kind=brand&scope=manager:a1&format=xlsx",
+        )
+        assert response.status_code == 200
+        rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+        assert rows[0][:4] == ("month", "scope", "object_type", "object_code")
+        assert any(r[3] == "KEY1" for r in rows[1:])
+
+    @pytest.mark.parametrize("scope", ["manager:a2", "company", "team:TA"])
+    def test_customer_manager_cannot_download_others(self, client, computed, scope):
+        url = f"/analysis/export/?month=2026-10&kind=brand&scope={scope}&format=csv"
+        assert get(client, computed["cm"]["a1"], url).status_code == 403
+
+    def test_market_manager_downloads_team_not_company(self, client, computed):
+        base = "/analysis/export/?month=2026-10&kind=manager&format=csv"
+        response = get(client, computed["mm_a"], f"{base}&scope=team:TA")
+        assert response.status_code == 200
+        text = response.content.decode("utf-8-sig")
+        assert "a1" in text and "a2" in text and "b1" not in text
+        assert get(client, computed["mm_a"], f"{base}&scope=company").status_code == 403
+        assert get(client, computed["mm_a"], f"{base}&scope=team:TB").status_code == 403
+
+    def test_month_not_computed(self, client, computed):
+        url = "/analysis/export/?month=2026-08&kind=brand&scope=company&format=csv"
+        response = get(client, computed["brand"], url)
+        assert response.status_code == 404 and "尚未计算" in response.content.decode()
+
+
+class TestRecompute:
+    def test_market_manager_recomputes_and_sees_the_run(
+        self, client, computed, django_capture_on_commit_callbacks
+    ):
+        client.force_login(computed["mm_a"])
+        before = IndicatorRun.objects.count()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/analysis/recompute/", {"month": "2026-10"}, HTTP_HX_REQUEST="true"
+            )
+        assert response.status_code == 200 and 'id="run-status"' in response.content.decode()
+        assert IndicatorRun.objects.count() == before + 1
+        assert IndicatorRun.objects.latest("pk").status == RunStatus.SUCCEEDED
+        status = client.get("/analysis/status/?month=2026-10").content.decode()
+        assert "指标计算于" in status
+
+    def test_the_request_only_queues_the_job(
+        self, client, computed, django_capture_on_commit_callbacks
+    ):
+        client.force_login(computed["mm_a"])
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            client.post("/analysis/recompute/", {"month": "2026-10"})
+        assert len(callbacks) == 1  # the task is sent after commit; nothing ran in the request
+
+    @pytest.mark.parametrize("who", ["a1", "brand"])
+    def test_other_roles_cannot_recompute(self, client, computed, who):
+        user = computed["cm"][who] if who in computed["cm"] else computed[who]
+        client.force_login(user)
+        assert client.post("/analysis/recompute/", {"month": "2026-10"}).status_code == 403
+
+    def test_a_running_month_is_not_started_twice(self, client, computed):
+        from django.utils import timezone
+
+        IndicatorRun.objects.create(
+            month=MONTH, status=RunStatus.RUNNING, started_at=timezone.now()
+        )
+        client.force_login(computed["mm_a"])
+        response = client.post("/analysis/recompute/", {"month": "2026-10"}, follow=True)
+        assert "正在计算中" in response.content.decode()
+
+
+def test_manager_page_query_count_is_constant(client, computed, django_assert_max_num_queries):
+    client.force_login(computed["cm"]["a1"])
+    with django_assert_max_num_queries(16):
+        assert client.get("/analysis/manager/a1/?month=2026-10").status_code == 200
+    for i in range(8):
+        sku = SkuFactory(is_key_brand=True, price_class=1 + i % 5)
+        OrderLineFactory(
+            customer=computed["customers"]["a1"], sku=sku, order_date=dt.date(2026, 10, 6)
+        )
+    indicators_compute(month=MONTH)
+    with django_assert_max_num_queries(16):
+        assert client.get("/analysis/manager/a1/?month=2026-10").status_code == 200
