@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.selectors import managers_visible_to
 from core.months import parse_month, previous_month
+from cycle.selectors import cycle_for
+from cycle.services import cycle_can_edit
+from cycle.warning_rules import IndicatorsMissing, warnings_evaluate, warnings_summary
 
 from .models import ManagerIndicator, ScopeType
 from .selectors import (
@@ -57,8 +60,12 @@ def _common(*, user: User, month: dt.date, export_scope: str) -> dict:
 def manager_context(*, user: User, username: str, month: dt.date) -> dict:
     manager = visible_manager(user=user, username=username)
     scope = (ScopeType.MANAGER, manager.username)
+    cycle = cycle_for(user=user, manager=manager, month=month)
     return _common(user=user, month=month, export_scope=f"manager:{manager.username}") | {
         "manager": manager,
+        "cycle": cycle,
+        "can_edit_problems": cycle_can_edit(user=user, cycle=cycle),
+        **_warnings(manager=manager, month=month),
         "indicator": ManagerIndicator.objects.filter(manager=manager, month=month).first(),
         "key_skus": key_sku_rates(scope_type=scope[0], scope_key=scope[1], month=month),
         "market": market_state(scope_type=scope[0], scope_key=scope[1], month=month),
@@ -68,11 +75,41 @@ def manager_context(*, user: User, username: str, month: dt.date) -> dict:
 def team_context(*, user: User, code: str, month: dt.date) -> dict:
     team = visible_team(user=user, code=code)
     members = managers_visible_to(user=user).filter(team=team)
+    rows = manager_indicators(managers=members, month=month)
+    try:
+        counts = {c.manager_id: c for c in warnings_summary(managers=members, month=month)}
+    except IndicatorsMissing:
+        counts = {}
     return _common(user=user, month=month, export_scope=f"team:{team.code}") | {
         "team": team,
-        "managers": manager_indicators(managers=members, month=month),
+        "managers": [{"indicator": row, "warnings": counts.get(row.manager_id)} for row in rows],
         "key_skus": key_sku_rates(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
         "market": market_state(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
+    }
+
+
+def _warnings(*, manager: User, month: dt.date) -> dict:
+    """The month's warnings grouped by customer, and the rules that could not run."""
+    try:
+        found = warnings_evaluate(manager=manager, month=month)
+    except IndicatorsMissing:
+        return {"warning_groups": [], "skipped_rules": [], "warning_count": 0}
+    groups: dict[int, dict] = {}
+    for warning in found:
+        group = groups.setdefault(
+            warning.customer_id,
+            {
+                "id": warning.customer_id,
+                "code": warning.customer_code,
+                "name": warning.customer_name,
+                "warnings": [],
+            },
+        )
+        group["warnings"].append(warning)
+    return {
+        "warning_groups": list(groups.values()),
+        "skipped_rules": found.skipped,
+        "warning_count": len(found),
     }
 
 

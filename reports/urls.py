@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.analysis_home, name="home"),
     path("manager/<str:username>/", views.analysis_manager, name="manager"),
+    path("manager/<str:username>/problems/", views.save_problems, name="problems"),
     path("team/<str:code>/", views.analysis_team, name="team"),
     path("brands/", views.analysis_brands, name="brands"),
     path("recompute/", views.recompute, name="recompute"),

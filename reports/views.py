@@ -8,16 +8,19 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import teams_visible_to
+from cycle.selectors import cycle_for
+from cycle.services import cycle_save_problems
 
 from .analysis import brand_context, manager_context, month_choice, team_context
 from .exports import ExportError, export_table, parse_scope, write_csv, write_xlsx
-from .forms import ExportForm, RecomputeForm
+from .forms import ExportForm, ProblemsForm, RecomputeForm
 from .jobs import indicators_request
-from .selectors import can_recompute, export_scope_allowed, latest_run
+from .selectors import can_recompute, export_scope_allowed, latest_run, visible_manager
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,6 +42,41 @@ def analysis_manager(request, username: str):
     month = month_choice(request.GET.get("month"))
     context = manager_context(user=request.user, username=username, month=month)
     return render(request, "reports/analysis_manager.html", context)
+
+
+@login_required
+@require_POST
+def save_problems(request, username: str):
+    form = ProblemsForm(request.POST)
+    month = month_choice(request.POST.get("month"))
+    cycle = cycle_for(
+        user=request.user,
+        manager=visible_manager(user=request.user, username=username),
+        month=month,
+    )
+    saved = False
+    if form.is_valid():
+        try:
+            cycle = cycle_save_problems(
+                cycle=cycle, text=form.cleaned_data["problems"], by=request.user
+            )
+            saved = True
+        except ValidationError as exc:
+            form.add_error("problems", exc.messages)
+    context = {
+        "form": form,
+        "cycle": cycle,
+        "saved": saved,
+        "month": month,
+        "manager": cycle.manager,
+        "can_edit_problems": True,
+    }
+    if request.htmx:
+        return render(request, "reports/analysis_manager.html#problems", context)
+    if saved:
+        messages.success(request, _("问题与原因已保存。"))
+        return redirect(f"{reverse('reports:manager', args=[username])}?month={month:%Y-%m}")
+    return render(request, "reports/problems_page.html", context, status=400)
 
 
 @login_required

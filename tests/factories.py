@@ -150,3 +150,38 @@ class PriceCheckFactory(factory.django.DjangoModelFactory):
     sku = factory.SubFactory(SkuFactory)
     observed_at = dt.datetime(2026, 10, 15, 10, 0, tzinfo=SHANGHAI)
     price = Decimal("140.00")
+
+
+# --- the monthly cycle and the strategy library ------------------------------------------
+
+
+class CycleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cycle.Cycle"
+        django_get_or_create = ["manager", "month"]
+
+    manager = factory.SubFactory(CustomerManagerFactory)
+    month = dt.date(2026, 10, 1)
+
+
+class StandardActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cycle.StandardAction"
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"action-{n}")
+    name = factory.Sequence(lambda n: f"标准动作{n}")
+
+
+class WarningRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cycle.WarningRule"
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"rule-{n}")
+    name = factory.Sequence(lambda n: f"预警规则{n}")
+    kind = "volume_drop"
+    threshold = Decimal("0.20")
+    message = "环比下降 {drop}"
+    action = factory.SubFactory(StandardActionFactory)
+    severity = "medium"

@@ -8,7 +8,7 @@ import pytest
 
 from reports.models import IndicatorRun, RunStatus
 from reports.services import indicators_compute
-from tests.factories import OrderLineFactory, SkuFactory
+from tests.factories import CustomerFactory, OrderLineFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +149,7 @@ class TestRecompute:
 
 def test_manager_page_query_count_is_constant(client, computed, django_assert_max_num_queries):
     client.force_login(computed["cm"]["a1"])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(26):
         assert client.get("/analysis/manager/a1/?month=2026-10").status_code == 200
     for i in range(8):
         sku = SkuFactory(is_key_brand=True, price_class=1 + i % 5)
@@ -157,5 +157,63 @@ def test_manager_page_query_count_is_constant(client, computed, django_assert_ma
             customer=computed["customers"]["a1"], sku=sku, order_date=dt.date(2026, 10, 6)
         )
     indicators_compute(month=MONTH)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(26):
         assert client.get("/analysis/manager/a1/?month=2026-10").status_code == 200
+
+
+class TestWarningsAndProblems:
+    def test_manager_page_lists_warnings_with_their_numbers(self, client, computed):
+        falling = CustomerFactory(manager=computed["cm"]["a1"], code="DROP1", name="下滑便利店")
+        sku = SkuFactory(price_class=3)
+        OrderLineFactory(customer=falling, sku=sku, order_date=dt.date(2026, 9, 8), quantity=100)
+        OrderLineFactory(customer=falling, sku=sku, order_date=dt.date(2026, 10, 8), quantity=10)
+        indicators_compute(month=MONTH)
+        page = get(client, computed["cm"]["a1"], "/analysis/manager/a1/?month=2026-10").content
+        page = page.decode()
+        assert "下滑便利店" in page and "客户预警：销量环比下降" in page
+        assert "本月销量 10 条，上月 100 条" in page  # the numbers behind the flag
+        assert "未评估" in page  # the no-visit rule says why it was skipped
+        team = get(client, computed["mm_a"], "/analysis/team/TA/?month=2026-10").content.decode()
+        assert "预警客户" in team
+
+    def test_owner_saves_problems_in_place(self, client, computed):
+        client.force_login(computed["cm"]["a1"])
+        response = client.post(
+            "/analysis/manager/a1/problems/",
+            {"month": "2026-10", "problems": "重点规格黄鹤楼覆盖不足：货源偏紧。"},
+            HTTP_HX_REQUEST="true",
+        )
+        page = response.content.decode()
+        assert response.status_code == 200 and "<html" not in page and "已保存" in page
+        page = client.get("/analysis/manager/a1/?month=2026-10").content.decode()
+        assert "重点规格黄鹤楼覆盖不足" in page
+
+    def test_too_long_text_is_refused_with_what_was_typed_kept(self, client, computed):
+        client.force_login(computed["cm"]["a1"])
+        text = "长" * 5001
+        response = client.post(
+            "/analysis/manager/a1/problems/", {"month": "2026-10", "problems": text}
+        )
+        page = response.content.decode()
+        assert response.status_code == 400 and "5000" in page and text in page
+
+    @pytest.mark.parametrize("who", ["mm_a", "brand"])
+    def test_others_read_but_cannot_write(self, client, computed, who):
+        client.force_login(computed[who])
+        page = client.get("/analysis/manager/a1/?month=2026-10").content.decode()
+        assert "客户经理还没有填写" in page
+        response = client.post(
+            "/analysis/manager/a1/problems/", {"month": "2026-10", "problems": "x"}
+        )
+        assert response.status_code == 403
+
+    def test_other_customer_manager_gets_404(self, client, computed):
+        client.force_login(computed["cm"]["a2"])
+        response = client.post(
+            "/analysis/manager/a1/problems/", {"month": "2026-10", "problems": "x"}
+        )
+        assert response.status_code == 404
+
+    def test_team_page_counts_warned_customers(self, client, computed):
+        page = get(client, computed["mm_a"], "/analysis/team/TA/?month=2026-10").content.decode()
+        assert "预警客户" in page

@@ -1,0 +1,53 @@
+"""Changing monthly cycles. Only the owning customer manager writes a cycle's documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+
+from .models import PROBLEMS_MAX_LENGTH, Cycle
+
+
+def cycle_get_or_create(*, manager: User, month: dt.date) -> Cycle:
+    """The cycle of ``manager`` (a customer manager) for the month of ``month`` (any day of
+    it), created on first use. Safe under concurrent first use: the unique constraint makes
+    the loser of the race read the winner's row."""
+    if manager.role != Role.CUSTOMER_MANAGER:
+        raise ValueError(f"{manager.username} is not a customer manager")
+    cycle, _created = Cycle.objects.get_or_create(
+        manager=manager, month=dt.date(month.year, month.month, 1)
+    )
+    return cycle
+
+
+def cycle_can_edit(*, user: User, cycle: Cycle) -> bool:
+    """Only the owning customer manager writes a cycle (admins use the admin site)."""
+    return user.role == Role.CUSTOMER_MANAGER and cycle.manager_id == user.pk
+
+
+def cycle_save_problems(*, cycle: Cycle, text: str, by: User) -> Cycle:
+    """Save the problems and their reasons (问题与原因) written after the analysis.
+
+    Line breaks are normalised to ``\\n`` and the text is stripped before its length is
+    checked, so the limit counts what the manager sees. Raises PermissionDenied unless ``by``
+    owns the cycle, ValidationError (on ``problems``) when the text is too long."""
+    if not cycle_can_edit(user=by, cycle=cycle):
+        raise PermissionDenied
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > PROBLEMS_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "problems": ValidationError(
+                    _("问题与原因最多 %(limit)d 字，当前 %(length)d 字，请精简后再保存。"),
+                    code="max_length",
+                    params={"limit": PROBLEMS_MAX_LENGTH, "length": len(text)},
+                )
+            }
+        )
+    cycle.problems = text
+    cycle.save(update_fields=["problems", "updated_at"])
+    return cycle
