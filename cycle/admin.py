@@ -87,7 +87,7 @@ class WarningRuleAdmin(admin.ModelAdmin):
             (
                 (
                     f"{label}：" if label else "",
-                    "、".join(f"{{{p}}}" for p in placeholders_of(kind)),
+                    ", ".join(f"{{{p}}}" for p in placeholders_of(kind)),
                 )
                 for kind, label in kinds
             ),

@@ -160,8 +160,8 @@ class WarningRule(models.Model):
             unknown = unknown_placeholders(self.kind, self.message)
             if unknown:
                 errors["message"] = _("不支持的占位符：%(unknown)s。可用：%(allowed)s") % {
-                    "unknown": "、".join(f"{{{name}}}" for name in unknown),
-                    "allowed": "、".join(f"{{{name}}}" for name in self.placeholders),
+                    "unknown": ", ".join(f"{{{name}}}" for name in unknown),
+                    "allowed": ", ".join(f"{{{name}}}" for name in self.placeholders),
                 }
         if errors:
             raise ValidationError(errors)
