@@ -57,7 +57,7 @@ def _common(*, user: User, month: dt.date, export_scope: str) -> dict:
     }
 
 
-def manager_context(*, user: User, username: str, month: dt.date) -> dict:
+def manager_context(*, user: User, username: str, month: dt.date, rule: str = "") -> dict:
     manager = visible_manager(user=user, username=username)
     scope = (ScopeType.MANAGER, manager.username)
     cycle = cycle_for(user=user, manager=manager, month=month)
@@ -65,7 +65,7 @@ def manager_context(*, user: User, username: str, month: dt.date) -> dict:
         "manager": manager,
         "cycle": cycle,
         "can_edit_problems": cycle_can_edit(user=user, cycle=cycle),
-        **_warnings(manager=manager, month=month),
+        **_warnings(manager=manager, month=month, rule=rule),
         "indicator": ManagerIndicator.objects.filter(manager=manager, month=month).first(),
         "key_skus": key_sku_rates(scope_type=scope[0], scope_key=scope[1], month=month),
         "market": market_state(scope_type=scope[0], scope_key=scope[1], month=month),
@@ -88,14 +88,21 @@ def team_context(*, user: User, code: str, month: dt.date) -> dict:
     }
 
 
-def _warnings(*, manager: User, month: dt.date) -> dict:
-    """The month's warnings grouped by customer, and the rules that could not run."""
+def _warnings(*, manager: User, month: dt.date, rule: str) -> dict:
+    """The month's warnings grouped by customer (only ``rule``'s when given), the count per
+    rule, and the rules that could not run."""
     try:
         found = warnings_evaluate(manager=manager, month=month)
     except IndicatorsMissing:
-        return {"warning_groups": [], "skipped_rules": [], "warning_count": 0}
-    groups: dict[int, dict] = {}
+        return {"warning_groups": [], "skipped_rules": [], "warning_count": 0, "rule_counts": []}
+    counts: dict[str, dict] = {}
     for warning in found:
+        entry = counts.setdefault(
+            warning.rule_code, {"code": warning.rule_code, "name": warning.rule_name, "n": 0}
+        )
+        entry["n"] += 1
+    groups: dict[int, dict] = {}
+    for warning in (w for w in found if not rule or w.rule_code == rule):
         group = groups.setdefault(
             warning.customer_id,
             {
@@ -110,6 +117,8 @@ def _warnings(*, manager: User, month: dt.date) -> dict:
         "warning_groups": list(groups.values()),
         "skipped_rules": found.skipped,
         "warning_count": len(found),
+        "rule_counts": list(counts.values()),
+        "rule": rule,
     }
 
 

@@ -40,7 +40,9 @@ def analysis_home(request):
 @login_required
 def analysis_manager(request, username: str):
     month = month_choice(request.GET.get("month"))
-    context = manager_context(user=request.user, username=username, month=month)
+    context = manager_context(
+        user=request.user, username=username, month=month, rule=request.GET.get("rule", "")
+    )
     return render(request, "reports/analysis_manager.html", context)
 
 

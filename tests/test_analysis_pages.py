@@ -217,3 +217,16 @@ class TestWarningsAndProblems:
     def test_team_page_counts_warned_customers(self, client, computed):
         page = get(client, computed["mm_a"], "/analysis/team/TA/?month=2026-10").content.decode()
         assert "预警客户" in page
+
+
+def test_warnings_can_be_narrowed_to_one_rule(client, computed):
+    falling = CustomerFactory(manager=computed["cm"]["a1"], code="DROP2", name="下滑烟酒店")
+    sku = SkuFactory(price_class=3)
+    OrderLineFactory(customer=falling, sku=sku, order_date=dt.date(2026, 9, 8), quantity=100)
+    OrderLineFactory(customer=falling, sku=sku, order_date=dt.date(2026, 10, 8), quantity=10)
+    indicators_compute(month=MONTH)
+    client.force_login(computed["cm"]["a1"])
+    page = client.get("/analysis/manager/a1/?month=2026-10&rule=volume_drop").content.decode()
+    assert "下滑烟酒店" in page and "rule=volume_drop" in page
+    page = client.get("/analysis/manager/a1/?month=2026-10&rule=price_above_retail").content
+    assert "下滑烟酒店" not in page.decode()
