@@ -86,3 +86,26 @@ def test_import_job_runs_in_a_real_worker(worker):
     job.refresh_from_db()
     assert (job.status, job.rows_created) == (ImportStatus.SUCCEEDED, 1)
     assert Customer.objects.get(code="W1").name == "工人店"
+
+
+def test_monthly_indicators_run_in_a_real_worker(worker):
+    import datetime as dt
+
+    from reports.models import IndicatorRun, RunStatus, ScopeIndicator
+    from reports.tasks import compute_month
+    from tests.factories import CustomerFactory, OrderLineFactory
+
+    customer = CustomerFactory()
+    OrderLineFactory(customer=customer, order_date=dt.date(2026, 10, 9), quantity=7)
+    result = compute_month.apply_async(args=["2026-10"], queue=worker)
+    outcome = result.get(timeout=120)
+    assert outcome["status"] == RunStatus.SUCCEEDED
+    run = IndicatorRun.objects.get(pk=outcome["run"])
+    assert run.status == RunStatus.SUCCEEDED and run.rows_written > 0
+    company = ScopeIndicator.objects.get(
+        month=dt.date(2026, 10, 1),
+        scope_type="company",
+        object_type="sku",
+        object_key=customer.order_lines.get().sku.code,
+    )
+    assert (company.volume, company.coverage_rate) == (7, 1.0)
