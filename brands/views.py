@@ -118,6 +118,15 @@ def _category_context(request: HttpRequest, selected) -> dict:
     }
 
 
+def _node_action(request: HttpRequest, pk: int, node, form, action) -> HttpResponse:
+    """Run ``action`` on a node that may have been deleted meanwhile, then re-render."""
+    if node is None:
+        messages.error(request, _("该品类已被删除。"))
+    else:
+        _run(request, form, action)
+    return _category_page(request, pk)
+
+
 def _category_page(request: HttpRequest, selected) -> HttpResponse:
     """The tree page with ``selected`` open; after a POST without htmx, a redirect to it."""
     if request.method == "POST" and not request.htmx:
@@ -170,11 +179,7 @@ def category_rename(request, pk: int):
         services.category_rename(node=node, name=data["name"], by=request.user)
         return _("已把「%(old)s」改名为「%(new)s」。") % {"old": old, "new": node.name}
 
-    if node is None:
-        messages.error(request, _("该品类已被删除。"))
-    else:
-        _run(request, form, action)
-    return _category_page(request, pk)
+    return _node_action(request, pk, node, form, action)
 
 
 @editors_only
@@ -193,11 +198,7 @@ def category_move(request, pk: int):
             "target": target.name,
         }
 
-    if node is None:
-        messages.error(request, _("该品类已被删除。"))
-    else:
-        _run(request, form, action)
-    return _category_page(request, pk)
+    return _node_action(request, pk, node, form, action)
 
 
 @editors_only
@@ -212,11 +213,7 @@ def category_reorder(request, pk: int):
             return _("已把「%(name)s」上移。") % {"name": node.name}
         return _("已把「%(name)s」下移。") % {"name": node.name}
 
-    if node is None:
-        messages.error(request, _("该品类已被删除。"))
-    else:
-        _run(request, form, action)
-    return _category_page(request, pk)
+    return _node_action(request, pk, node, form, action)
 
 
 @editors_only
