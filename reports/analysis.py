@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.selectors import managers_visible_to
 from core.months import parse_month, previous_month
 from cycle.selectors import cycle_for
@@ -15,6 +15,7 @@ from cycle.warning_rules import IndicatorsMissing, warnings_evaluate, warnings_s
 from .models import ManagerIndicator, ScopeType
 from .selectors import (
     can_recompute,
+    can_view_company_brands,
     computed_months,
     is_computed,
     key_brand_rates,
@@ -123,7 +124,7 @@ def _warnings(*, manager: User, month: dt.date, rule: str) -> dict:
 
 
 def brand_context(*, user: User, team_code: str, month: dt.date) -> dict:
-    if not (user.is_admin_role or user.role == Role.BRAND_MANAGER):
+    if not can_view_company_brands(user=user):
         raise PermissionDenied
     teams = team_codes_for_brand_view(user=user)
     if team_code and team_code in dict(teams):

@@ -59,6 +59,11 @@ def visible_team(*, user: User, code: str):
     return team
 
 
+def can_view_company_brands(*, user: User) -> bool:
+    """Company-wide brand data is the brand managers' and admins' (DESIGN.md §2)."""
+    return user.is_admin_role or user.role == Role.BRAND_MANAGER
+
+
 def can_recompute(*, user: User) -> bool:
     return user.is_admin_role or user.role == Role.MARKET_MANAGER
 
@@ -187,7 +192,7 @@ def team_codes_for_brand_view(*, user: User) -> list[tuple[str, str]]:
 def export_scope_allowed(*, user: User, scope_type: str, key: str) -> bool:
     """Company-wide data for brand managers and admins; a team's for its market manager;
     a customer manager's own territory for that manager (and whoever may see it)."""
-    if user.is_admin_role or user.role == Role.BRAND_MANAGER:
+    if can_view_company_brands(user=user):
         return True
     if scope_type == ScopeType.TEAM:
         return teams_visible_to(user=user).filter(code=key).exists() and (
