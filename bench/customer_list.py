@@ -45,7 +45,7 @@ def main() -> None:
 
     try:
         call_command("migrate", verbosity=0)
-        call_command("seed_demo", "--months", "2", stdout=io.StringIO())
+        call_command("seed_demo", "--months", "2", "--no-indicators", stdout=io.StringIO())
         cm = User.objects.get(username="cm01")
         have = Customer.objects.filter(manager=cm, status="active").count()
         template = Customer.objects.filter(manager=cm).first()

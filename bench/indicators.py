@@ -108,7 +108,10 @@ def _prepare(pg: str, db: str, url: str, *, reseed: bool) -> None:
         admin.execute(f"DROP DATABASE IF EXISTS {db}")
         admin.execute(f"CREATE DATABASE {db}")
     env = _env(url)
-    for command in (["migrate", "--verbosity", "0"], ["seed_demo", "--scale", "city"]):
+    for command in (
+        ["migrate", "--verbosity", "0"],
+        ["seed_demo", "--scale", "city", "--no-indicators"],
+    ):
         subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), *command],
             cwd=ROOT,

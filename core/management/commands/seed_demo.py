@@ -10,7 +10,9 @@ from core.demo.flush import demo_conflicts, flush_demo_tables
 from core.demo.logins import demo_people, login_lines
 from core.demo.scale import SCALES
 from core.demo.seed import seed
+from core.months import add_months
 from customers.selectors import customers_exist
+from reports.services import indicators_compute
 
 MAX_MONTHS = 60
 
@@ -39,6 +41,12 @@ class Command(BaseCommand):
             "--seed", type=int, default=135, help=_("随机种子，相同种子生成相同数据")
         )
         parser.add_argument("--flush", action="store_true", help=_("先清空演示数据涉及的表"))
+        parser.add_argument(
+            "--no-indicators",
+            dest="indicators",
+            action="store_false",
+            help=_("不计算各月指标（默认在生成后逐月计算）"),
+        )
         parser.add_argument(
             "--if-empty",
             action="store_true",
@@ -71,12 +79,25 @@ class Command(BaseCommand):
         )
         for model, count in counts.items():
             self.stdout.write(f"  {model._meta.verbose_name_plural}: {count:,}")
+        if options["indicators"]:
+            self._compute_indicators(first, last)
         self.stdout.write(
             self.style.SUCCESS(
                 _("演示数据已生成，用时 %(seconds).1f 秒。")
                 % {"seconds": time.perf_counter() - started}
             )
         )
+
+    def _compute_indicators(self, first, last) -> None:
+        """So that the analysis pages have months and trends to show from the first start."""
+        month = first
+        while month <= last:
+            run = indicators_compute(month=month)
+            self.stdout.write(
+                _("  指标 %(month)s：%(rows)s 行")
+                % {"month": f"{month:%Y-%m}", "rows": f"{run.rows_written:,}"}
+            )
+            month = add_months(month, 1)
 
     def _make_room(self, scale, flush: bool) -> None:
         usernames = ["admin", "brand1"] + [f"mm{i + 1}" for i in range(len(scale.teams))]
