@@ -6,7 +6,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import Cycle, StandardAction, WarningRule
-from .rule_kinds import SPECS, placeholders_of
+from .rule_kinds import SPECS, message_fields_of
 
 
 @admin.register(Cycle)
@@ -56,10 +56,10 @@ class WarningRuleAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "severity", "kind", "action"]
     search_fields = ["code", "name", "message", "suggestion"]
     list_select_related = ["action"]
-    readonly_fields = ["condition", "placeholders_help", "updated_at"]
+    readonly_fields = ["condition", "message_fields_help", "updated_at"]
     fieldsets = [
         (None, {"fields": ["code", "name", "kind", "condition", "threshold", "severity"]}),
-        (_("预警信息"), {"fields": ["message", "placeholders_help"]}),
+        (_("预警信息"), {"fields": ["message", "message_fields_help"]}),
         (_("建议标准动作"), {"fields": ["action", "suggestion"]}),
         (None, {"fields": ["is_active", "position", "updated_at"]}),
     ]
@@ -79,7 +79,7 @@ class WarningRuleAdmin(admin.ModelAdmin):
         return spec.condition
 
     @admin.display(description=_("可用占位符"))
-    def placeholders_help(self, obj):
+    def message_fields_help(self, obj):
         kinds = [(obj.kind, "")] if obj and obj.kind in SPECS else _KINDS
         return format_html_join(
             "",
@@ -87,7 +87,7 @@ class WarningRuleAdmin(admin.ModelAdmin):
             (
                 (
                     f"{label}：" if label else "",
-                    ", ".join(f"{{{p}}}" for p in placeholders_of(kind)),
+                    ", ".join(f"{{{p}}}" for p in message_fields_of(kind)),
                 )
                 for kind, label in kinds
             ),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 
-from .rule_kinds import SPECS, RuleKind, placeholders_of, unknown_placeholders
+from .rule_kinds import SPECS, RuleKind, message_fields_of, unknown_message_fields
 
 PROBLEMS_MAX_LENGTH = 5000
 
@@ -148,8 +148,8 @@ class WarningRule(models.Model):
         return self.action.name if self.action_id else ""
 
     @property
-    def placeholders(self) -> tuple[str, ...]:
-        return placeholders_of(self.kind)
+    def message_fields(self) -> tuple[str, ...]:
+        return message_fields_of(self.kind)
 
     def clean(self):
         errors = {}
@@ -157,11 +157,11 @@ class WarningRule(models.Model):
         if spec is not None and spec.unit is not None and self.threshold is None:
             errors["threshold"] = _("该预警条件需要阈值。")
         if spec is not None and self.message:
-            unknown = unknown_placeholders(self.kind, self.message)
+            unknown = unknown_message_fields(self.kind, self.message)
             if unknown:
                 errors["message"] = _("不支持的占位符：%(unknown)s。可用：%(allowed)s") % {
                     "unknown": ", ".join(f"{{{name}}}" for name in unknown),
-                    "allowed": ", ".join(f"{{{name}}}" for name in self.placeholders),
+                    "allowed": ", ".join(f"{{{name}}}" for name in self.message_fields),
                 }
         if errors:
             raise ValidationError(errors)

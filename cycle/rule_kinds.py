@@ -1,8 +1,8 @@
 """The conditions a warning rule of the strategy library (策略库) can test, and what each one
-means: how its threshold is compared, in which unit, and which placeholders its message
+means: how its threshold is compared, in which unit, and which message fields its message
 template may use. The evaluation itself is in ``cycle.warning_rules``.
 
-Message templates are rendered by plain substitution of ``{name}`` placeholders with
+Message templates are rendered by plain substitution of ``{name}`` message fields with
 preformatted text (never ``str.format``: templates are edited in the admin site)."""
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ class Unit(models.TextChoices):
 class KindSpec:
     condition: str  # what is flagged, shown in the admin site
     unit: str | None  # None: the kind has no threshold
-    placeholders: tuple[str, ...]  # besides COMMON_PLACEHOLDERS
+    message_fields: tuple[str, ...]  # besides COMMON_FIELDS
     per_sku: bool = False
 
 
-COMMON_PLACEHOLDERS = ("customer", "code", "month", "threshold")
+COMMON_FIELDS = ("customer", "code", "month", "threshold")
 
 SPECS: dict[str, KindSpec] = {
     RuleKind.GROWTH_VS_CLASS: KindSpec(
@@ -104,13 +104,13 @@ SPECS: dict[str, KindSpec] = {
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def placeholders_of(kind: str) -> tuple[str, ...]:
+def message_fields_of(kind: str) -> tuple[str, ...]:
     spec = SPECS.get(kind)
-    return COMMON_PLACEHOLDERS + (spec.placeholders if spec else ())
+    return COMMON_FIELDS + (spec.message_fields if spec else ())
 
 
-def unknown_placeholders(kind: str, template: str) -> list[str]:
-    allowed = set(placeholders_of(kind))
+def unknown_message_fields(kind: str, template: str) -> list[str]:
+    allowed = set(message_fields_of(kind))
     return sorted({name for name in _PLACEHOLDER.findall(template) if name not in allowed})
 
 

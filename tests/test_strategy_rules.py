@@ -563,7 +563,7 @@ def test_the_first_rules_are_seeded_by_a_data_migration():
     assert [r.code for r in rules] == list(SEEDED)
     assert all(r.is_active for r in rules)
     for rule in rules:
-        rule.full_clean()  # every seeded message uses only its kind's placeholders
+        rule.full_clean()  # every seeded message uses only its kind's message fields
     assert StandardAction.objects.get(code="guide_shelf_display").name == "指导上柜陈列"
     assert StandardAction.objects.filter(is_active=True).count() == 7
 
