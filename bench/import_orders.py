@@ -94,12 +94,12 @@ def _master_data(connection) -> None:
             "'customer_manager')"
         )
         c.execute(
-            "INSERT INTO customers_customer (code, name, license_no, manager_id, address, phone, "
-            "business_format, tier, market_type, trade_area, visit_method, visit_frequency, "
-            "status, created_at, updated_at) "
+            "INSERT INTO customers_customer (code, name, license_no, manager_id, contact, "
+            "address, phone, business_format, tier, market_type, trade_area, visit_method, "
+            "visit_frequency, status, created_at, updated_at) "
             "SELECT 'C' || lpad(i::text, 6, '0'), '客户' || i, '', (SELECT id FROM accounts_user), "
-            "'', '', 'convenience', 1 + i % 30, 'urban', '', 'onsite', 'weekly', 'active', now(), "
-            "now() FROM generate_series(1, 30000) i"
+            "'', '', '', 'convenience', 1 + i % 30, 'urban', '', 'onsite', 'weekly', 'active', "
+            "now(), now() FROM generate_series(1, 30000) i"
         )
         c.execute("INSERT INTO brands_brand (name, manufacturer) VALUES ('品牌', '')")
         c.execute(
