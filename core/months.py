@@ -6,6 +6,8 @@ import re
 from django.utils import timezone
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+# Months outside these years are typing mistakes; the pages' 13-month trends need room too.
+FIRST_YEAR, LAST_YEAR = 1990, 2099
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -28,6 +30,8 @@ def parse_month(text: str) -> dt.date:
     if not match:
         raise ValueError(text)
     year, month = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(text)
     return dt.date(year, month, 1)
 
 

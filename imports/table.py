@@ -15,6 +15,8 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.months import FIRST_YEAR, LAST_YEAR
+
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read (wrong type, encoding, empty, no header)."""
@@ -50,11 +52,13 @@ class Column:
 
 
 def read_upload(content: bytes, filename: str) -> pd.DataFrame:
-    """CSV (UTF-8, with or without BOM) or .xlsx → DataFrame of stripped strings."""
+    """CSV (UTF-8, with or without BOM) or .xlsx → DataFrame of stripped strings, columns
+    named exactly as the header row says (duplicates kept, so they can be refused) and rows
+    numbered as in the file. Blank rows (Excel leaves them after the data) are dropped."""
     name = filename.lower()
     if name.endswith(".xlsx"):
         try:
-            frame = pd.read_excel(io.BytesIO(content), dtype=object, engine="openpyxl")
+            frame = pd.read_excel(io.BytesIO(content), dtype=object, engine="openpyxl", header=None)
         except Exception as exc:  # openpyxl raises many types for a broken workbook
             raise ImportFileError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
         frame = frame.map(_cell_text)
@@ -67,8 +71,15 @@ def read_upload(content: bytes, filename: str) -> pd.DataFrame:
                 % {"pos": exc.start}
             ) from exc
         try:
+            # header=None: pandas would rename a repeated column ("quantity.1") and, for rows
+            # with one cell more than the header, shift every value into the wrong column.
             frame = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                header=None,
+                index_col=False,
             )
         except pd.errors.EmptyDataError as exc:
             raise ImportFileError(_("文件是空的。")) from exc
@@ -76,10 +87,14 @@ def read_upload(content: bytes, filename: str) -> pd.DataFrame:
             raise ImportFileError(_("CSV 格式错误：%(error)s") % {"error": exc}) from exc
     else:
         raise ImportFileError(_("只支持 .csv 或 .xlsx 文件。"))
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    if frame.empty:
+        raise ImportFileError(_("文件是空的。"))
+    header = [str(c).strip().lstrip("\ufeff").strip() for c in frame.iloc[0]]
+    frame = frame.iloc[1:]
+    frame.columns = header
     frame.index = pd.RangeIndex(2, len(frame) + 2)
-    return frame
+    return frame[(frame != "").any(axis=1)]
 
 
 def _cell_text(value) -> str:
@@ -89,12 +104,16 @@ def _cell_text(value) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        # a formula's binary noise (3.3 × 3 = 9.899999999999999) is not what the cell shows
+        return f"{value:.10f}".rstrip("0").rstrip(".")
     return str(value)
 
 
 IGNORED_PREFIX = "_ignored_"
+INT_MAX = 999_999_999
 
 
 def resolve_columns(header: list[str], columns: list[Column]) -> list[str]:
@@ -207,9 +226,11 @@ class Table:
             self.flag(ok & (numbers < 0), column, _("不能为负数"))
         elif minimum is not None:
             self.flag(ok & (numbers < minimum), column, _("不能小于 %(n)s") % {"n": minimum})
-        if maximum is not None:
-            self.flag(ok & (numbers > maximum), column, _("不能大于 %(n)s") % {"n": maximum})
-        return numbers.where(ok).astype("Int64")
+        # the database column is a 32-bit integer; the PostgreSQL order path allows 9 digits
+        maximum = INT_MAX if maximum is None else maximum
+        too_big = ok & (numbers > maximum)
+        self.flag(too_big, column, _("不能大于 %(n)s") % {"n": maximum})
+        return numbers.where(ok & ~too_big).astype("Int64")
 
     def decimal(
         self,
@@ -249,6 +270,7 @@ class Table:
             self.flag(blank, column, _("必填，不能为空"))
         shaped = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
         parsed = pd.to_datetime(values.where(shaped), format="%Y-%m-%d", errors="coerce")
+        parsed = parsed.where(parsed.dt.year.between(FIRST_YEAR, LAST_YEAR))
         self.flag(~blank & parsed.isna(), column, _("日期格式应为 YYYY-MM-DD"))
         return parsed.dt.date.where(parsed.notna(), None)
 
@@ -257,8 +279,11 @@ class Table:
         blank = values == ""
         if required:
             self.flag(blank, column, _("必填，不能为空"))
+        # Excel turns a typed "2026-03" into the date 2026-03-01: accept that form too
+        values = values.str.replace(r"^(\d{4}-\d{2})-01$", r"\1", regex=True)
         shaped = values.str.fullmatch(r"\d{4}-\d{2}")
         parsed = pd.to_datetime(values.where(shaped), format="%Y-%m", errors="coerce")
+        parsed = parsed.where(parsed.dt.year.between(FIRST_YEAR, LAST_YEAR))
         self.flag(~blank & parsed.isna(), column, _("月份格式应为 YYYY-MM"))
         return parsed.dt.date.where(parsed.notna(), None)
 
@@ -301,6 +326,8 @@ class Table:
 def _to_decimal(text: str):
     if text == "":
         return None
+    if "e" in text.lower():
+        return None  # 1e3: not how anyone writes an amount; the SQL path refuses it too
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:

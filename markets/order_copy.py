@@ -65,6 +65,8 @@ def import_orders_copy(content: bytes, *, dry_run: bool) -> tuple[list[RowError]
             cursor.execute(f'ALTER TABLE {tables["stage"]} ADD COLUMN "{column}" text')
         cursor.execute(_RESOLVE_SQL.format(**tables), _PATTERNS)
         rows_total = cursor.rowcount
+        if rows_total == 0:
+            raise ImportFileError(_("文件没有数据行。"))
         cursor.execute(_ERRORS_SQL.format(**tables), _PATTERNS)
         errors = [_row_error(*row) for row in cursor.fetchall()]
         counts = WriteCounts()

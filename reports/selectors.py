@@ -53,7 +53,11 @@ def visible_manager(*, user: User, username: str) -> User:
 
 
 def visible_team(*, user: User, code: str):
-    team = teams_visible_to(user=user).filter(code=code).first()
+    """A team's analysis is for its market manager, brand managers and admins; a customer
+    manager sees their own territory only (DESIGN.md §2)."""
+    team = None
+    if user.role != Role.CUSTOMER_MANAGER:
+        team = teams_visible_to(user=user).filter(code=code).first()
     if team is None:
         raise Http404
     return team

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -103,7 +104,10 @@ def recompute(request):
     form = RecomputeForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["month"]))
-        return redirect(request.POST.get("next") or "reports:home")
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("reports:home")
+        return redirect(back)
     month = form.cleaned_data["month"]
     try:
         indicators_request(month=month, by=request.user)
@@ -128,12 +132,15 @@ def export(request):
     if not form.is_valid():
         return HttpResponse(str(form.errors), status=400, content_type="text/plain")
     data = form.cleaned_data
+    text = data["scope"] or "company"
+    scope_type, _sep, key = text.partition(":")
+    # permission first: what does not exist and what may not be seen look the same
+    if not export_scope_allowed(user=request.user, scope_type=scope_type, key=key.strip()):
+        raise PermissionDenied
     try:
-        scope = parse_scope(data["scope"] or "company")
+        scope = parse_scope(text)
     except ExportError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    if not export_scope_allowed(user=request.user, scope_type=scope.scope_type, key=scope.key):
-        raise PermissionDenied
     try:
         header, rows = export_table(month=data["month"], kind=data["kind"], scope=scope)
     except ExportError as exc:

@@ -230,3 +230,25 @@ def test_warnings_can_be_narrowed_to_one_rule(client, computed):
     assert "下滑烟酒店" in page and "rule=volume_drop" in page
     page = client.get("/analysis/manager/a1/?month=2026-10&rule=price_above_retail").content
     assert "下滑烟酒店" not in page.decode()
+
+
+class TestReviewFindings:
+    def test_customer_manager_cannot_open_the_team_page(self, client, computed):
+        assert get(client, computed["cm"]["a1"], "/analysis/team/TA/").status_code == 404
+
+    def test_unknown_and_forbidden_scopes_look_the_same(self, client, computed):
+        base = "/analysis/export/?month=2026-10&kind=brand&format=csv&scope="
+        for scope in ("manager:nosuch", "manager:a2", "team:NOPE"):
+            assert get(client, computed["cm"]["a1"], base + scope).status_code == 403
+
+    def test_recompute_never_redirects_off_site(self, client, computed):
+        client.force_login(computed["mm_a"])
+        response = client.post(
+            "/analysis/recompute/", {"month": "bad", "next": "https://evil.example/"}
+        )
+        assert response.status_code == 302 and response.url == "/analysis/"
+
+    @pytest.mark.parametrize("month", ["0001-01", "2026-13", "abc"])
+    def test_odd_months_fall_back_instead_of_failing(self, client, computed, month):
+        response = get(client, computed["cm"]["a1"], f"/analysis/manager/a1/?month={month}")
+        assert response.status_code == 200

@@ -365,3 +365,73 @@ class TestUploadPage:
         client.force_login(User.objects.create(username="u", role=role))
         assert client.get("/imports/").status_code == 403
         assert client.post("/imports/", {"kind": "orders"}).status_code == 403
+
+
+class TestOddFiles:
+    def test_blank_rows_after_the_data_are_ignored(self, master):
+        text = ORDERS_OK + ",,,,,\n,,,,,\n"
+        result = import_file(kind="orders", content=text.encode(), filename="o.csv", use_copy=False)
+        assert result.ok, result.errors
+        assert result.rows_total == 3
+
+    def test_a_repeated_column_is_refused(self, master):
+        text = "order_date,customer_code,sku_code,quantity,quantity\n2026-10-01,C1,S1,1,2\n"
+        result = import_file(kind="orders", content=text.encode(), filename="o.csv", use_copy=False)
+        assert "quantity" in result.file_error and OrderLine.objects.count() == 0
+
+    def test_a_row_with_an_extra_cell_is_a_format_error_not_shifted_values(self, master):
+        text = "order_date,customer_code,sku_code,quantity\n2026-10-01,C1,S1,1,\n"
+        result = import_file(kind="orders", content=text.encode(), filename="o.csv", use_copy=False)
+        assert not result.ok
+        assert "order_date" not in {e.column for e in result.errors}
+
+    def test_quantities_beyond_the_column_are_row_errors(self, master):
+        text = (
+            "month,customer_code,quantity\n2026-11,C1,3000000000\n2026-11,C2,99999999999999999999\n"
+        )
+        result = import_file(kind="forecasts", content=text.encode(), filename="f.csv")
+        assert [(e.row, e.message) for e in result.errors] == [
+            (2, "不能大于 999999999"),
+            (3, "不能大于 999999999"),
+        ]
+
+    def test_exponents_and_far_years_are_refused(self, master):
+        text = (
+            "order_date,customer_code,sku_code,quantity,amount\n"
+            "2026-10-01,C1,S1,1,1e3\n"
+            "0001-01-01,C1,S2,1,\n"
+        )
+        result = import_file(kind="orders", content=text.encode(), filename="o.csv", use_copy=False)
+        assert {(e.row, e.column) for e in result.errors} == {(2, "amount"), (3, "order_date")}
+
+    def test_excel_dates_for_months_and_formula_noise(self, master, tmp_path):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["month", "customer_code", "quantity"])
+        sheet.append([dt.datetime(2026, 12, 1), "C1", 12])
+        path = tmp_path / "f.xlsx"
+        book.save(path)
+        result = import_file(kind="forecasts", content=path.read_bytes(), filename="f.xlsx")
+        assert result.ok, result.errors
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["order_date", "customer_code", "sku_code", "quantity", "amount"])
+        sheet.append([dt.datetime(2026, 10, 3), "C1", "S1", 3, 3.3 * 3])
+        book.save(path)
+        result = import_file(
+            kind="orders", content=path.read_bytes(), filename="o.xlsx", use_copy=False
+        )
+        assert result.ok, result.errors
+        assert OrderLine.objects.get().amount == Decimal("9.90")
+
+    @pytest.mark.parametrize("use_copy", [False, True])
+    def test_header_only_file(self, master, use_copy):
+        if use_copy and connection.vendor != "postgresql":
+            pytest.skip("the COPY path needs PostgreSQL")
+        result = import_file(
+            kind="orders",
+            content=b"order_date,customer_code,sku_code,quantity\n",
+            filename="o.csv",
+            use_copy=use_copy,
+        )
+        assert result.file_error == "文件没有数据行。"
