@@ -143,3 +143,8 @@ def with_category_paths(skus: Iterable[Sku], tree: Tree) -> list[Sku]:
 def sku_price_classes() -> dict[str, int]:
     """SKU code → price class (价类), for SKUs that have one."""
     return dict(Sku.objects.exclude(price_class=None).values_list("code", "price_class"))
+
+
+def category_find(*, pk: int) -> Category | None:
+    """The node, or None when it was deleted meanwhile (the page then says so)."""
+    return Category.objects.filter(pk=pk).first()

@@ -34,13 +34,13 @@ from .forms import (
     SkuFilterForm,
     SkuSelectionForm,
 )
-from .models import Category
 from .permissions import CATALOG_EDITORS, can_edit_catalog
 from .selectors import (
     brand_choices,
     brand_get,
     brand_list,
     brand_skus,
+    category_find,
     category_skus,
     category_tree,
     sku_changes,
@@ -171,7 +171,7 @@ def category_create(request):
 @editors_only
 @require_POST
 def category_rename(request, pk: int):
-    node = Category.objects.filter(pk=pk).first()
+    node = category_find(pk=pk)
     form = CategoryRenameForm(request.POST)
 
     def action(data):
@@ -185,7 +185,7 @@ def category_rename(request, pk: int):
 @editors_only
 @require_POST
 def category_move(request, pk: int):
-    node = Category.objects.filter(pk=pk).first()
+    node = category_find(pk=pk)
     form = CategoryMoveForm(request.POST)
 
     def action(data):
@@ -204,7 +204,7 @@ def category_move(request, pk: int):
 @editors_only
 @require_POST
 def category_reorder(request, pk: int):
-    node = Category.objects.filter(pk=pk).first()
+    node = category_find(pk=pk)
     form = CategoryReorderForm(request.POST)
 
     def action(data):
@@ -219,7 +219,7 @@ def category_reorder(request, pk: int):
 @editors_only
 @require_POST
 def category_delete(request, pk: int):
-    node = Category.objects.filter(pk=pk).first()
+    node = category_find(pk=pk)
     if node is None:
         messages.error(request, _("该品类已被删除。"))
         return _category_page(request, None)

@@ -38,6 +38,11 @@ def customer_list(*, user: User) -> QuerySet[Customer]:
     return customers_visible_to(user=user).select_related("manager").order_by("code")
 
 
+def customer_list_shows_manager(*, user: User) -> bool:
+    """The owner column and filter matter only to who sees more than one manager's customers."""
+    return managers_visible_to(user=user).count() > 1
+
+
 def customer_filter_choices(*, user: User) -> dict:
     """Choices of the list filters that depend on who is looking."""
     trade_areas = (

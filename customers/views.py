@@ -17,6 +17,7 @@ from .selectors import (
     customer_filter_choices,
     customer_get,
     customer_list,
+    customer_list_shows_manager,
 )
 from .services import customer_update
 
@@ -42,7 +43,7 @@ def customer_index(request):
         "per_page": size,
         "page_sizes": PAGE_SIZES,
         "sort": request.GET.get("o", ""),
-        "show_manager": customers.filters["manager"].queryset.count() > 1,
+        "show_manager": customer_list_shows_manager(user=request.user),
     }
     template = "customers/list.html#results" if request.htmx else "customers/list.html"
     return render(request, template, context)

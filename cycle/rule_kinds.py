@@ -101,7 +101,7 @@ SPECS: dict[str, KindSpec] = {
     ),
 }
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_MESSAGE_FIELD = re.compile(r"\{(\w+)\}")
 
 
 def message_fields_of(kind: str) -> tuple[str, ...]:
@@ -111,12 +111,12 @@ def message_fields_of(kind: str) -> tuple[str, ...]:
 
 def unknown_message_fields(kind: str, template: str) -> list[str]:
     allowed = set(message_fields_of(kind))
-    return sorted({name for name in _PLACEHOLDER.findall(template) if name not in allowed})
+    return sorted({name for name in _MESSAGE_FIELD.findall(template) if name not in allowed})
 
 
 def render(template: str, values: dict[str, str]) -> str:
     """``template`` with each known ``{name}`` replaced; anything else is left as written."""
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+    return _MESSAGE_FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def threshold_text(kind: str, threshold: Decimal | None) -> str:
