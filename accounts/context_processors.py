@@ -1,8 +1,14 @@
-from .navigation import menu_for
+from cycle.selectors import feed_unread_total
+
+from .models import Role
+from .navigation import MENUS, menu_for
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_items": menu_for(user, request.path)}
+    role = Role.ADMIN if user.is_superuser else user.role
+    counts = any(item.counts_unread for item in MENUS.get(role, []))
+    unread = feed_unread_total(user=user) if counts else 0
+    return {"nav_items": menu_for(user, request.path, unread=unread)}

@@ -1,8 +1,10 @@
 """What each role's home page shows: real figures from the selectors of every app."""
 
 from brands.selectors import sku_summary
-from core.months import add_months, previous_month
+from core.months import add_months, current_month, previous_month
 from customers.selectors import customer_status_counts, customers_visible_to
+from cycle.selectors import approval_queue, cycle_for
+from cycle.steps import cycle_steps
 from imports.selectors import recent_import_jobs
 from markets.selectors import monthly_totals, order_line_count, volume_by_manager
 
@@ -30,12 +32,19 @@ def home_overview(*, user: User) -> dict:
         "trend": monthly_totals(customers=customers, first=add_months(last, -5), last=last),
     }
     role = Role.ADMIN if user.is_superuser else user.role
-    if role == Role.MARKET_MANAGER:
+    if role == Role.CUSTOMER_MANAGER:
+        cycle = cycle_for(user=user, manager=user, month=current_month())
+        context |= {"cycle": cycle, "steps": cycle_steps(cycle=cycle)}
+    elif role == Role.MARKET_MANAGER:
         members = list(team_members_with_counts(user=user))
         volumes = volume_by_manager(customers=customers, month=last)
         for member in members:
             member.last_month_volume = volumes.get(member.pk, 0)
-        context |= {"teams": teams_visible_to(user=user), "members": members}
+        context |= {
+            "teams": teams_visible_to(user=user),
+            "members": members,
+            "queue_count": approval_queue(user=user).count(),
+        }
     elif role == Role.BRAND_MANAGER:
         context |= {"skus": sku_summary()}
     elif role == Role.ADMIN:

@@ -16,6 +16,7 @@ class NavItem:
     label: Promise
     staff_only: bool = False
     also_under: tuple[str, ...] = ()  # URL names of other pages this entry stands for
+    counts_unread: bool = False  # shows the unread count of the interaction feed
 
 
 _HOME = NavItem("accounts:home", _("首页"))
@@ -27,13 +28,31 @@ _CATALOGUE = [
 ]
 
 _ANALYSIS = NavItem("reports:home", _("分析"))
+_FEED = NavItem("feed:index", _("三员互动"), counts_unread=True)
 
 MENUS: dict[str, list[NavItem]] = {
-    Role.CUSTOMER_MANAGER: [_HOME, _ANALYSIS, NavItem("customers:list", _("我的客户")), _SKUS],
-    Role.MARKET_MANAGER: [_HOME, _ANALYSIS, NavItem("customers:list", _("团队客户")), _SKUS],
+    Role.CUSTOMER_MANAGER: [
+        _HOME,
+        _ANALYSIS,
+        NavItem("plans:home", _("月计划")),
+        _FEED,
+        NavItem("customers:list", _("我的客户")),
+        _SKUS,
+    ],
+    Role.MARKET_MANAGER: [
+        _HOME,
+        _ANALYSIS,
+        NavItem("plans:queue", _("计划审批"), also_under=("plans:home",)),
+        NavItem("plans:guidance", _("预测指导")),
+        _FEED,
+        NavItem("customers:list", _("团队客户")),
+        _SKUS,
+    ],
     Role.BRAND_MANAGER: [
         _HOME,
         _ANALYSIS,
+        NavItem("brand_tasks:list", _("品牌培育")),
+        _FEED,
         NavItem("customers:list", _("客户（只读）")),
         *_CATALOGUE,
     ],
@@ -48,7 +67,7 @@ MENUS: dict[str, list[NavItem]] = {
 }
 
 
-def menu_for(user, current_path: str) -> list[dict]:
+def menu_for(user, current_path: str, unread: int = 0) -> list[dict]:
     role = Role.ADMIN if user.is_superuser else user.role
     items = []
     for item in MENUS.get(role, [_HOME]):
@@ -60,7 +79,8 @@ def menu_for(user, current_path: str) -> list[dict]:
         else:
             prefixes = [url, *(reverse(name) for name in item.also_under)]
             match = max((len(p) for p in prefixes if current_path.startswith(p)), default=0)
-        items.append({"url": url, "label": item.label, "match": match})
+        badge = unread if item.counts_unread else 0
+        items.append({"url": url, "label": item.label, "match": match, "badge": badge})
     # Only the most specific entry is active (/brands/skus/ is under /brands/ too).
     best = max((i["match"] for i in items), default=0)
     for i in items:

@@ -24,6 +24,9 @@ urlpatterns += i18n_patterns(
     path("brands/", include("brands.urls")),
     path("imports/", include("imports.urls")),
     path("analysis/", include("reports.urls")),
+    path("plans/", include("cycle.urls")),
+    path("feed/", include("cycle.feed_urls")),
+    path("brand-tasks/", include("cycle.brand_task_urls")),
     path("", include("accounts.urls")),
     prefix_default_language=False,
 )

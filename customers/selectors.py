@@ -1,13 +1,13 @@
 """Reading customers. The scoping rule of DESIGN.md §2 lives in ``customers_visible_to``;
 every page, export and other app reaches customers through it."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
 from accounts.selectors import managers_visible_to
 
-from .models import Customer, CustomerStatus
+from .models import TIER_BANDS, Customer, CustomerStatus
 
 
 def customers_visible_to(*, user: User) -> QuerySet[Customer]:
@@ -72,3 +72,29 @@ def customer_ids_by_code() -> dict[str, int]:
 
 def customers_exist() -> bool:
     return Customer.objects.exists()
+
+
+def customers_matching(
+    *,
+    user: User,
+    trade_areas: list[str] = (),
+    business_formats: list[str] = (),
+    tier_bands: list[str] = (),
+    market_types: list[str] = (),
+) -> QuerySet[Customer]:
+    """The active customers ``user`` may see that match every non-empty criterion (each a
+    list of accepted values), e.g. the targets of a brand task."""
+    customers = customers_visible_to(user=user).filter(status=CustomerStatus.ACTIVE)
+    if trade_areas:
+        customers = customers.filter(trade_area__in=trade_areas)
+    if business_formats:
+        customers = customers.filter(business_format__in=business_formats)
+    if market_types:
+        customers = customers.filter(market_type__in=market_types)
+    if tier_bands:
+        tiers = Q()
+        for code, low, high, _label in TIER_BANDS:
+            if code in tier_bands:
+                tiers |= Q(tier__range=(low, high))
+        customers = customers.filter(tiers) if tiers else customers.none()
+    return customers

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -54,3 +55,34 @@ def customer_update(*, customer: Customer, by: User, data: dict) -> list[Custome
 
 def _text(value) -> str:
     return "" if value is None else str(value)
+
+
+def customer_set_visit_frequencies(*, frequencies: dict[int, str], by: User) -> int:
+    """Set the visit frequency (拜访频率) of many customers at once, e.g. from an approved
+    plan; each real change is logged like a change by hand. Returns how many changed."""
+    if not frequencies:
+        return 0
+    with transaction.atomic():
+        customers = list(
+            Customer.objects.select_for_update()
+            .filter(pk__in=list(frequencies))
+            .only("id", "visit_frequency")
+        )
+        changed = [c for c in customers if c.visit_frequency != frequencies[c.pk]]
+        changes = [
+            CustomerChange(
+                customer=c,
+                changed_by=by,
+                field="visit_frequency",
+                old_value=_text(c.visit_frequency),
+                new_value=frequencies[c.pk],
+            )
+            for c in changed
+        ]
+        now = timezone.now()
+        for c in changed:
+            c.visit_frequency = frequencies[c.pk]
+            c.updated_at = now
+        Customer.objects.bulk_update(changed, ["visit_frequency", "updated_at"], batch_size=500)
+        CustomerChange.objects.bulk_create(changes, batch_size=500)
+    return len(changed)

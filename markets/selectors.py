@@ -127,3 +127,33 @@ def customer_latest_observations(*, customer_id: int, since: dt.datetime) -> lis
         entry["price_index"] = (price.price / retail) if price and retail else None
         result.append(entry)
     return sorted(result, key=lambda e: (not e["sku"].is_key_brand, e["sku"].code))
+
+
+def customer_month_volumes(
+    *, customer_ids, months: list[dt.date]
+) -> dict[tuple[int, dt.date], int]:
+    """(customer id, month) → delivered cartons, for the given customers and months, from one
+    aggregation per month (each a date range on the order lines' date index)."""
+    volumes: dict[tuple[int, dt.date], int] = {}
+    for month in months:
+        rows = (
+            OrderLine.objects.filter(
+                customer_id__in=customer_ids,
+                order_date__gte=month,
+                order_date__lt=add_months(month, 1),
+            )
+            .values("customer_id")
+            .annotate(volume=Sum("quantity"))
+            .order_by()
+        )
+        for row in rows:
+            volumes[(row["customer_id"], month)] = row["volume"] or 0
+    return volumes
+
+
+def forecasts_of(*, customer_ids, month: dt.date) -> dict[int, int]:
+    return dict(
+        Forecast.objects.filter(customer_id__in=customer_ids, month=month).values_list(
+            "customer_id", "quantity"
+        )
+    )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import managers_visible_to
-from core.months import parse_month, previous_month
+from core.months import add_months, parse_month, previous_month
 from cycle.selectors import cycle_for
 from cycle.services import cycle_can_edit
 from cycle.warning_rules import IndicatorsMissing, warnings_evaluate, warnings_summary
@@ -61,7 +61,8 @@ def _common(*, user: User, month: dt.date, export_scope: str) -> dict:
 def manager_context(*, user: User, username: str, month: dt.date, rule: str = "") -> dict:
     manager = visible_manager(user=user, username=username)
     scope = (ScopeType.MANAGER, manager.username)
-    cycle = cycle_for(user=user, manager=manager, month=month)
+    # The analysis of month M's data opens the cycle of M+1: its problems feed that plan.
+    cycle = cycle_for(user=user, manager=manager, month=add_months(month, 1))
     return _common(user=user, month=month, export_scope=f"manager:{manager.username}") | {
         "manager": manager,
         "cycle": cycle,

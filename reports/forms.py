@@ -1,20 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.months import parse_month
+from core.month_field import MonthField
 
 from .exports import FORMATS, KINDS
-
-
-class MonthField(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            return parse_month(value)
-        except ValueError as exc:
-            raise forms.ValidationError(_("月份格式应为 YYYY-MM。")) from exc
 
 
 class RecomputeForm(forms.Form):

@@ -205,3 +205,8 @@ def export_scope_allowed(*, user: User, scope_type: str, key: str) -> bool:
     if scope_type == ScopeType.MANAGER:
         return managers_visible_to(user=user).filter(username=key).exists()
     return False
+
+
+def manager_indicator(*, manager: User, month: dt.date) -> ManagerIndicator | None:
+    """One customer manager's indicators for a month (the caller has checked visibility)."""
+    return ManagerIndicator.objects.filter(manager=manager, month=month).first()

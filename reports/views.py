@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import teams_visible_to
+from core.months import add_months
 from cycle.selectors import cycle_for
 from cycle.services import cycle_save_problems
 
@@ -55,7 +56,7 @@ def save_problems(request, username: str):
     cycle = cycle_for(
         user=request.user,
         manager=visible_manager(user=request.user, username=username),
-        month=month,
+        month=add_months(month, 1),
     )
     saved = False
     if form.is_valid():

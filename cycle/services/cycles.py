@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 
-from .models import PROBLEMS_MAX_LENGTH, Cycle
+from ..models import PROBLEMS_MAX_LENGTH, Cycle
 
 
 def cycle_get_or_create(*, manager: User, month: dt.date) -> Cycle:

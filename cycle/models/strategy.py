@@ -1,62 +1,17 @@
-"""The monthly work cycle of a customer manager and the strategy library (DESIGN.md §4).
+"""The strategy library (DESIGN.md §4 step 1).
 
-- ``Cycle``: one per customer manager per month; for now it holds the problems and reasons
-  (问题与原因) written after the analysis. The planning work extends it.
 - ``StandardAction``: the standard service actions (标准动作) a plan's marketing actions are
   taken from.
 - ``WarningRule``: the warning rules of the analysis step, as data: the condition (``kind``,
   see ``cycle.rule_kinds``), its threshold, the message shown with the numbers behind it, and
   the standard action it suggests. Evaluated by ``cycle.warning_rules``."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
-
-from .rule_kinds import SPECS, RuleKind, message_fields_of, unknown_message_fields
-
-PROBLEMS_MAX_LENGTH = 5000
-
-
-class Cycle(models.Model):
-    """One customer manager's month (工作循环)."""
-
-    manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("客户经理"),
-        on_delete=models.PROTECT,
-        related_name="cycles",
-        limit_choices_to={"role": Role.CUSTOMER_MANAGER},
-    )
-    month = models.DateField(_("月份"), help_text=_("该月第一天"))
-    problems = models.TextField(
-        _("问题与原因"),
-        blank=True,
-        max_length=PROBLEMS_MAX_LENGTH,
-        validators=[MaxLengthValidator(PROBLEMS_MAX_LENGTH)],
-    )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("工作循环")
-        verbose_name_plural = _("工作循环")
-        ordering = ["-month", "manager_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["manager", "month"], name="cycle_one_per_manager_month")
-        ]
-        indexes = [models.Index(fields=["month"], name="cycle_month_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.manager_id}"
-
-    def clean(self):
-        if self.month and self.month.day != 1:
-            raise ValidationError({"month": _("月份须为该月第一天。")})
+from ..rule_kinds import SPECS, RuleKind, message_fields_of, unknown_message_fields
 
 
 class Severity(models.TextChoices):

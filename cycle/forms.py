@@ -1,0 +1,125 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from brands.models import Sku
+from core.month_field import MonthField
+from customers.models import TIER_BANDS, BusinessFormat, MarketType
+
+from .models import (
+    ACTION_TEXT_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    ArrangementTarget,
+    Cycle,
+    StandardAction,
+)
+from .services.workflow import COMMENT_MAX_LENGTH
+
+
+class GoalsForm(forms.ModelForm):
+    class Meta:
+        model = Cycle
+        fields = ["goal_volume", "goal_coverage", "goal_visits", "focus"]
+        widgets = {
+            "goal_volume": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "goal_coverage": forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.1"}),
+            "goal_visits": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "focus": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {"focus": _("本月要抓的几件事，如重点客户、重点品牌、市场问题。")}
+
+
+class ActionAddForm(forms.Form):
+    customer = forms.IntegerField(label=_("客户"))
+    standard_action = forms.ModelChoiceField(
+        label=_("标准动作"),
+        queryset=StandardAction.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("（自定义内容）"),
+    )
+    text = forms.CharField(label=_("动作内容"), max_length=ACTION_TEXT_MAX_LENGTH, required=False)
+
+
+class ActionEditForm(forms.Form):
+    text = forms.CharField(label=_("动作内容"), max_length=ACTION_TEXT_MAX_LENGTH)
+    visit_date = forms.DateField(label=_("拜访日"), required=False)
+
+
+class ActionRemoveForm(forms.Form):
+    reason = forms.CharField(label=_("删除原因"), max_length=200)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("意见"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DayForm(forms.Form):
+    customers = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+
+    def __init__(self, *args, customer_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customers"].choices = [(pk, pk) for pk in customer_ids]
+
+
+class ForecastCellForm(forms.Form):
+    quantity = forms.IntegerField(label=_("预测量（条）"), required=False, min_value=0)
+
+
+class ForecastImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("预测文件"),
+        help_text=_("CSV 或 Excel（.xlsx），列：客户编码、预测量；可选“月份”列须为计划月份。"),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError(_("只支持 CSV 或 .xlsx 文件。"))
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("文件不能超过 5 MB。"))
+        return upload
+
+
+class EntryForm(forms.Form):
+    text = forms.CharField(
+        label=_("内容"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ArrangementForm(EntryForm):
+    target = forms.ChoiceField(label=_("安排到"), choices=ArrangementTarget.choices)
+    month = MonthField(label=_("目标月份"))
+    date = forms.DateField(
+        label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class BrandTaskForm(forms.Form):
+    sku = forms.ModelChoiceField(
+        label=_("重点单品"),
+        queryset=Sku.objects.filter(is_key_brand=True, status="active").order_by("code"),
+    )
+    month = MonthField(label=_("目标月份"))
+    trade_areas = forms.MultipleChoiceField(label=_("商圈"), required=False, choices=())
+    business_formats = forms.MultipleChoiceField(
+        label=_("经营业态"), required=False, choices=BusinessFormat.choices
+    )
+    tier_bands = forms.MultipleChoiceField(
+        label=_("档位段"),
+        required=False,
+        choices=[(code, label) for code, _low, _high, label in TIER_BANDS],
+    )
+    market_types = forms.MultipleChoiceField(
+        label=_("市场类型"), required=False, choices=MarketType.choices
+    )
+    content = forms.CharField(
+        label=_("任务内容"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, trade_areas=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trade_areas"].choices = [(t, t) for t in trade_areas]

@@ -1,0 +1,35 @@
+from .cycles import (
+    PROBLEMS_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    ApprovalRecord,
+    Cycle,
+    Document,
+    PlanStatus,
+    Transition,
+)
+from .feed import ArrangementTarget, BrandTask, EntryKind, FeedEntry, FeedRead
+from .plans import ACTION_TEXT_MAX_LENGTH, ActionSource, MarketingAction, PlannedVisit
+from .strategy import SEVERITY_ORDER, Severity, StandardAction, WarningRule
+
+__all__ = [
+    "ACTION_TEXT_MAX_LENGTH",
+    "PROBLEMS_MAX_LENGTH",
+    "SEVERITY_ORDER",
+    "TEXT_MAX_LENGTH",
+    "ActionSource",
+    "ApprovalRecord",
+    "ArrangementTarget",
+    "BrandTask",
+    "Cycle",
+    "Document",
+    "EntryKind",
+    "FeedEntry",
+    "FeedRead",
+    "MarketingAction",
+    "PlanStatus",
+    "PlannedVisit",
+    "Severity",
+    "StandardAction",
+    "Transition",
+    "WarningRule",
+]

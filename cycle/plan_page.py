@@ -1,0 +1,67 @@
+"""What the plan page (月计划) shows, assembled from the selectors."""
+
+from __future__ import annotations
+
+from accounts.models import User
+from core.months import add_months
+from reports.selectors import manager_indicator
+
+from .forms import GoalsForm
+from .models import ActionSource, Cycle, StandardAction, Transition
+from .selectors import (
+    action_counts,
+    plan_actions,
+    plan_history,
+    removed_actions,
+    unscheduled_customers,
+)
+from .services import flowing_arrangements, own_customers, plan_may
+from .steps import cycle_steps
+
+
+def plan_context(*, user: User, cycle: Cycle, goals_form: GoalsForm | None = None) -> dict:
+    can_edit = user.pk == cycle.manager_id and cycle.plan_is_editable
+    previous = add_months(cycle.month, -1)
+    return {
+        "cycle": cycle,
+        "manager": cycle.manager,
+        "month": cycle.month,
+        "previous_month": previous,
+        "next_month": add_months(cycle.month, 1),
+        "steps": cycle_steps(cycle=cycle),
+        "can_edit": can_edit,
+        "is_owner": user.pk == cycle.manager_id,
+        "may": {t: plan_may(user=user, cycle=cycle, transition=t) for t in Transition.values},
+        "history": plan_history(cycle=cycle),
+        "goals_form": goals_form or GoalsForm(instance=cycle),
+        "previous_volume": _volume(cycle.manager, previous),
+        **actions_context(cycle=cycle, can_edit=can_edit),
+    }
+
+
+def actions_context(*, cycle: Cycle, can_edit: bool) -> dict:
+    counts = action_counts(cycle=cycle)
+    return {
+        "groups": plan_actions(cycle=cycle),
+        "counts": counts,
+        "source_counts": [
+            {"value": value, "label": label, "n": counts[value]}
+            for value, label in ActionSource.choices
+        ],
+        "removed": removed_actions(cycle=cycle),
+        "arrangements": flowing_arrangements(cycle=cycle).prefetch_related("replies"),
+        "unscheduled": unscheduled_customers(cycle=cycle),
+        "standard_actions": StandardAction.objects.filter(is_active=True)
+        if can_edit
+        else StandardAction.objects.none(),
+        "own_customers": own_customers(cycle).only("id", "code", "name").order_by("code")
+        if can_edit
+        else [],
+        "can_edit": can_edit,
+        "cycle": cycle,
+    }
+
+
+def _volume(manager: User, month) -> int | None:
+    row = manager_indicator(manager=manager, month=month)
+    return row.volume if row else None

@@ -1,0 +1,87 @@
+"""Brand cultivation (品牌培育): a brand manager sends a task for a key SKU to the owners of
+the matching customers; each owner receives one work arrangement listing their customers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from core.months import month_start
+from customers.selectors import customers_matching
+
+from ..models import ArrangementTarget, BrandTask
+from .feed import arrangement_post
+
+MAX_TARGET_CUSTOMERS = 20_000
+
+
+@dataclass(frozen=True)
+class Criteria:
+    trade_areas: tuple[str, ...] = ()
+    business_formats: tuple[str, ...] = ()
+    tier_bands: tuple[str, ...] = ()
+    market_types: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {k: list(v) for k, v in self.__dict__.items() if v}
+
+    def customers(self, *, user: User):
+        return customers_matching(
+            user=user,
+            trade_areas=list(self.trade_areas),
+            business_formats=list(self.business_formats),
+            tier_bands=list(self.tier_bands),
+            market_types=list(self.market_types),
+        )
+
+
+def brand_task_send(
+    *, by: User, sku, month: dt.date, content: str, criteria: Criteria
+) -> BrandTask:
+    if by.role != Role.BRAND_MANAGER:
+        raise PermissionDenied
+    if not (sku.is_key_brand and sku.status == "active"):
+        raise ValidationError({"sku": _("品牌培育只针对在销的重点品牌单品。")})
+    rows = list(
+        criteria.customers(user=by)
+        .filter(manager__role=Role.CUSTOMER_MANAGER, manager__is_active=True)
+        .values_list("manager_id", "pk")
+    )
+    if not rows:
+        raise ValidationError({"criteria": _("没有符合条件的客户，请放宽筛选条件。")})
+    if len(rows) > MAX_TARGET_CUSTOMERS:
+        raise ValidationError(
+            {"criteria": _("目标客户过多（%(n)s 户），请缩小范围。") % {"n": f"{len(rows):,}"}}
+        )
+    by_manager: dict[int, list[int]] = defaultdict(list)
+    for manager_id, customer_id in rows:
+        by_manager[manager_id].append(customer_id)
+    managers = {u.pk: u for u in User.objects.filter(pk__in=by_manager)}
+    with transaction.atomic():
+        task = BrandTask.objects.create(
+            author=by,
+            sku=sku,
+            month=month_start(month),
+            content=content.strip(),
+            criteria=criteria.as_dict(),
+            customers_count=len(rows),
+            managers_count=len(by_manager),
+        )
+        task.full_clean()
+        for manager_id, customer_ids in sorted(by_manager.items()):
+            arrangement_post(
+                manager=managers[manager_id],
+                by=by,
+                text=task.content,
+                target=ArrangementTarget.MONTH_PLAN,
+                month=task.month,
+                customer_ids=customer_ids,
+                brand_task=task,
+            )
+    return task

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from .views import forecasts, guidance, plans, schedule
+
+app_name = "plans"
+PLAN = "<str:username>/<str:month>/"
+urlpatterns = [
+    path("", plans.plans_home, name="home"),
+    path("queue/", plans.queue, name="queue"),
+    path("guidance/", guidance.guidance, name="guidance"),
+    path(PLAN, plans.detail, name="detail"),
+    path(PLAN + "goals/", plans.goals, name="goals"),
+    path(PLAN + "generate/", plans.generate, name="generate"),
+    path(PLAN + "actions/add/", plans.add_action, name="add_action"),
+    path(PLAN + "actions/<int:pk>/", plans.edit_action, name="edit_action"),
+    path(PLAN + "actions/<int:pk>/remove/", plans.remove_action, name="remove_action"),
+    path(PLAN + "do/<str:name>/", plans.transition, name="transition"),
+    path(PLAN + "forecasts/", forecasts.grid, name="forecasts"),
+    path(PLAN + "forecasts/import/", forecasts.import_file, name="forecast_import"),
+    path(PLAN + "forecasts/<int:customer_id>/", forecasts.cell, name="forecast_cell"),
+    path(PLAN + "schedule/", schedule.calendar, name="schedule"),
+    path(PLAN + "schedule/<str:date>/", schedule.day, name="schedule_day"),
+]

@@ -1,0 +1,25 @@
+from django.shortcuts import render
+
+from accounts.decorators import role_required
+from accounts.models import Role
+from reports.analysis import month_choice
+
+from ..guidance import SORTS, WEAK_ACCURACY, WEAK_BIAS, WEAK_COVERAGE, guidance_rows
+
+
+@role_required(Role.MARKET_MANAGER)
+def guidance(request):
+    month = month_choice(request.GET.get("month"))
+    sort = request.GET.get("sort", "accuracy")
+    sort = sort if sort in SORTS else "accuracy"
+    context = {
+        "month": month,
+        "sort": sort,
+        "rows": guidance_rows(user=request.user, month=month, sort=sort),
+        "thresholds": {
+            "accuracy": WEAK_ACCURACY * 100,
+            "bias": WEAK_BIAS * 100,
+            "coverage": WEAK_COVERAGE * 100,
+        },
+    }
+    return render(request, "cycle/guidance.html", context)

@@ -1,0 +1,218 @@
+"""The monthly plan (月计划): the page, its goals, actions and approval."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required
+from accounts.models import Role
+from core.months import current_month
+
+from ..forms import ActionAddForm, ActionEditForm, ActionRemoveForm, CommentForm, GoalsForm
+from ..models import Transition
+from ..plan_page import actions_context, plan_context
+from ..selectors import action_get, approval_queue, plan_for, team_plans
+from ..services import (
+    action_add,
+    action_remove,
+    action_update,
+    plan_approve,
+    plan_generate,
+    plan_reject,
+    plan_submit,
+    plan_update,
+)
+from .common import refusal, url_month
+
+PAGE = "cycle/plan.html"
+EVERYONE = (Role.CUSTOMER_MANAGER, Role.MARKET_MANAGER, Role.BRAND_MANAGER, Role.ADMIN)
+
+
+@role_required(*EVERYONE)
+def plans_home(request):
+    """Customer managers go to this month's plan; the others to the team's plans."""
+    if request.user.role == Role.CUSTOMER_MANAGER:
+        return redirect("plans:detail", request.user.username, f"{current_month():%Y-%m}")
+    return redirect("plans:queue")
+
+
+@role_required(Role.MARKET_MANAGER, Role.BRAND_MANAGER, Role.ADMIN)
+def queue(request):
+    month_text = request.GET.get("month", "")
+    month = url_month(month_text) if month_text else current_month()
+    context = {
+        "queue": approval_queue(user=request.user),
+        "plans": team_plans(user=request.user, month=month),
+        "month": month,
+    }
+    return render(request, "cycle/queue.html", context)
+
+
+@role_required(*EVERYONE)
+def detail(request, username: str, month: str):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    return render(request, PAGE, plan_context(user=request.user, cycle=cycle))
+
+
+def _back(request, cycle, partial: str, context: dict, *, error: str = "", status: int = 200):
+    """After a plan write: the partial for htmx, else back to the page (a message says what
+    happened); a refused non-htmx write re-renders the page with the message and status."""
+    if request.htmx:
+        return render(request, f"{PAGE}#{partial}", context | {"error": error})
+    if error:
+        messages.error(request, error)
+        page = plan_context(user=request.user, cycle=cycle) | context
+        return render(request, PAGE, page, status=status)
+    return redirect(reverse("plans:detail", args=[cycle.manager.username, f"{cycle.month:%Y-%m}"]))
+
+
+@role_required(Role.CUSTOMER_MANAGER)
+@require_POST
+def goals(request, username: str, month: str):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    form = GoalsForm(request.POST, instance=cycle)
+    error, status = "", 200
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            cycle = plan_update(cycle=cycle, by=request.user, **data)
+            if not request.htmx:
+                messages.success(request, _("计划目标已保存。"))
+        except ValidationError as exc:
+            error, status = refusal(exc)
+    else:
+        error, status = _("请按提示修改后再保存。"), 400
+    context = {"cycle": cycle, "goals_form": form, "saved": not error, "can_edit": True}
+    return _back(request, cycle, "goals", context, error=error, status=status)
+
+
+@role_required(Role.CUSTOMER_MANAGER)
+@require_POST
+def generate(request, username: str, month: str):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    error, status, notice = "", 200, ""
+    try:
+        result = plan_generate(cycle=cycle, by=request.user)
+        notice = _(
+            "新增 %(total)d 条动作：预警生成 %(warning)d，上月结转 %(carried)d，"
+            "工作安排 %(arrangement)d。"
+        ) % {
+            "total": result.total,
+            "warning": result.warning,
+            "carried": result.carried,
+            "arrangement": result.arrangement,
+        }
+        notice = " ".join([notice, *result.notes])
+    except ValidationError as exc:
+        error, status = refusal(exc)
+    if notice and not request.htmx:
+        messages.success(request, notice)
+    context = actions_context(cycle=cycle, can_edit=cycle.plan_is_editable) | {"notice": notice}
+    return _back(request, cycle, "actions", context, error=error, status=status)
+
+
+@role_required(Role.CUSTOMER_MANAGER)
+@require_POST
+def add_action(request, username: str, month: str):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    form = ActionAddForm(request.POST)
+    error, status = "", 200
+    if form.is_valid():
+        try:
+            action_add(
+                cycle=cycle,
+                by=request.user,
+                customer_id=form.cleaned_data["customer"],
+                text=form.cleaned_data["text"],
+                standard_action=form.cleaned_data["standard_action"],
+            )
+        except ValidationError as exc:
+            error, status = refusal(exc)
+    else:
+        error, status = " ".join(m for ms in form.errors.values() for m in ms), 400
+    context = actions_context(cycle=cycle, can_edit=cycle.plan_is_editable)
+    context["add_form"] = form if error else None
+    return _back(request, cycle, "actions", context, error=error, status=status)
+
+
+@role_required(Role.CUSTOMER_MANAGER)
+@require_POST
+def edit_action(request, username: str, month: str, pk: int):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    action = action_get(cycle=cycle, pk=pk)
+    form = ActionEditForm(request.POST)
+    error, status = "", 200
+    if form.is_valid():
+        try:
+            action = action_update(action=action, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            error, status = refusal(exc)
+    else:
+        error, status = " ".join(m for ms in form.errors.values() for m in ms), 400
+    return _row(request, cycle, action, error=error, status=status)
+
+
+@role_required(Role.CUSTOMER_MANAGER)
+@require_POST
+def remove_action(request, username: str, month: str, pk: int):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    action = action_get(cycle=cycle, pk=pk)
+    form = ActionRemoveForm(request.POST)
+    error, status = "", 200
+    if form.is_valid():
+        try:
+            action = action_remove(action=action, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            error, status = refusal(exc)
+    else:
+        error, status = _("删除动作时请写明原因。"), 400
+    return _row(request, cycle, action, error=error, status=status)
+
+
+def _row(request, cycle, action, *, error: str, status: int):
+    if request.htmx:
+        days = list(
+            cycle.planned_visits.filter(customer_id=action.customer_id)
+            .order_by("date")
+            .values_list("date", flat=True)
+        )
+        context = {"action": action, "days": days, "can_edit": True, "cycle": cycle}
+        return render(request, f"{PAGE}#action_row", context | {"row_error": error})
+    return _back(request, cycle, "actions", {}, error=error, status=status)
+
+
+TRANSITIONS = {
+    Transition.SUBMIT: (plan_submit, gettext_lazy("计划已提交，等待市场经理审批。")),
+    Transition.APPROVE: (plan_approve, gettext_lazy("计划已批准。")),
+    Transition.REJECT: (plan_reject, gettext_lazy("计划已退回。")),
+}
+
+
+@role_required(Role.CUSTOMER_MANAGER, Role.MARKET_MANAGER)
+@require_POST
+def transition(request, username: str, month: str, name: str):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    if name not in TRANSITIONS:
+        raise PermissionDenied
+    service, done = TRANSITIONS[name]
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["comment"]))
+        return redirect("plans:detail", username, month)
+    try:
+        service(cycle=cycle, by=request.user, comment=form.cleaned_data["comment"])
+    except ValidationError as exc:
+        error, status = refusal(exc)
+        messages.error(request, error)
+        page = plan_context(user=request.user, cycle=cycle) | {"comment_form": form}
+        return render(request, PAGE, page, status=status)
+    messages.success(request, str(done))
+    if name != Transition.SUBMIT:
+        return redirect("plans:queue")
+    return redirect("plans:detail", username, month)

@@ -1,0 +1,97 @@
+"""The weekly arrangement (周安排): a month calendar of visit days and a day editor."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.decorators import role_required
+from core.months import month_end
+from customers.models import MarketType
+
+from ..forms import DayForm
+from ..selectors import (
+    calendar_weeks,
+    day_customers,
+    day_limit,
+    plan_for,
+    schedule_days,
+    unscheduled_customers,
+)
+from ..services import schedule_set_day
+from .common import refusal, url_month
+from .plans import EVERYONE
+
+
+@role_required(*EVERYONE)
+def calendar(request, username: str, month: str):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    days = schedule_days(cycle=cycle)
+    context = {
+        "cycle": cycle,
+        "manager": cycle.manager,
+        "month": cycle.month,
+        "weeks": calendar_weeks(days),
+        "over": [d for d in days if d.over],
+        "planned_total": sum(d.customers for d in days),
+        "unscheduled": unscheduled_customers(cycle=cycle),
+        "can_edit": request.user.pk == cycle.manager_id and cycle.plan_is_editable,
+    }
+    return render(request, "cycle/schedule.html", context)
+
+
+@role_required(*EVERYONE)
+def day(request, username: str, month: str, date: str):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    try:
+        date = dt.date.fromisoformat(date)
+    except ValueError as exc:
+        raise Http404("no such day") from exc
+    if not cycle.month <= date <= month_end(cycle.month):
+        raise Http404("day outside the plan's month")
+    area = request.GET.get("area", "")
+    customers = day_customers(cycle=cycle, date=date)
+    areas = sorted({c.trade_area for c in customers if c.trade_area})
+    shown = [c for c in customers if not area or c.trade_area == area]
+    error, status = "", 200
+    if request.method == "POST":
+        form = DayForm(request.POST, customer_ids=[c.pk for c in customers])
+        if form.is_valid():
+            shown_ids = {int(x) for x in request.POST.getlist("shown") if x.isdigit()}
+            current = {c.pk for c in customers if c.planned}
+            wanted = (current - shown_ids) | set(form.cleaned_data["customers"])
+            try:
+                n = schedule_set_day(cycle=cycle, by=request.user, date=date, customer_ids=wanted)
+                messages.success(
+                    request, _("%(date)s 已安排 %(n)d 个客户。") % {"date": date, "n": n}
+                )
+                return redirect("plans:schedule", username, month)
+            except ValidationError as exc:
+                error, status = refusal(exc)
+        else:
+            error, status = _("客户选择有误，请刷新后重试。"), 400
+        typed = form.data.getlist("customers", [])
+        checked = {int(x) for x in typed if str(x).isdigit()} if error else set()
+        for c in customers:
+            c.planned = c.pk in checked or (c.planned and c not in shown)
+    planned = sum(1 for c in customers if c.planned)
+    rural = sum(1 for c in customers if c.planned and c.market_type == MarketType.RURAL)
+    context = {
+        "cycle": cycle,
+        "manager": cycle.manager,
+        "month": cycle.month,
+        "date": date,
+        "customers": shown,
+        "areas": areas,
+        "area": area,
+        "planned": planned,
+        "limit": day_limit(customers=planned, rural=rural),
+        "error": error,
+        "can_edit": request.user.pk == cycle.manager_id and cycle.plan_is_editable,
+    }
+    return render(request, "cycle/schedule_day.html", context, status=status)
