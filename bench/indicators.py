@@ -237,13 +237,13 @@ def _job(url: str, month: dt.date) -> dict:
             else:
                 label_now = label
             inner.append((step, label_now, time.perf_counter() - start))
-            if name == "load_lines":
-                loaded["lines"] = len(out)
+            if name == "load_lines":  # once per month, possibly in parallel threads
+                loaded["lines"] = loaded.get("lines", 0) + len(out)
             return out
 
         setattr(module, name, wrapper)
 
-    timed(frames_module, "load_lines", "load_lines (COPY + read_csv)")
+    timed(frames_module, "load_lines", "load_lines (one month)")
     timed(services, "load_frames", "load_frames (all)")
     timed(services, "build_objects", "build_objects")
     timed(services, "all_scopes", "all_scopes")

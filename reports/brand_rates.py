@@ -25,12 +25,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .frames import PREVIOUS, THIS, YEAR_AGO, Frames
+from .frames import PERIODS, PREVIOUS, THIS, YEAR_AGO, Frames
 from .models import SupplyState
 from .rates import cents_per_unit, growth, ratio
 from .scopes import Scopes
-
-PERIODS = (THIS, PREVIOUS, YEAR_AGO)
 
 # supply satisfaction thresholds, in percent so that the comparison is exact in integers
 TIGHT_BELOW, AMPLE_FROM = 70, 95
@@ -157,8 +155,7 @@ def scope_indicators(
     """One row per scope × object for every scope type; columns as ScopeIndicator's, money
     in cents (``amount``, ``avg_price``)."""
     at = Positions(frames, objects, members)
-    lines = frames.lines
-    sales = {p: Sales(lines[lines["period"] == p], at, detailed=p == THIS) for p in PERIODS}
+    sales = {p: Sales(frames.lines[p], at, detailed=p == THIS) for p in PERIODS}
     checks = Checks(frames, at)
     parts = [_one_type(frames, objects, at, sales, checks, s) for s in scopes]
     out = pd.concat(parts, ignore_index=True)

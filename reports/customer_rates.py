@@ -43,8 +43,7 @@ def customer_indicators(frames: Frames) -> pd.DataFrame:
         frames.managers[["manager_id", "team_id"]], on="manager_id", how="left"
     )
     ids = pd.Index(customers["customer_id"])
-    lines = frames.lines
-    now = lines[lines["period"] == THIS]
+    now = frames.lines[THIS]
     delivered = now[now["quantity"] > 0]
     key_ids = frames.skus.loc[frames.skus["is_key"], "sku_id"]
 
@@ -55,7 +54,7 @@ def customer_indicators(frames: Frames) -> pd.DataFrame:
     volume = per_customer(sums["quantity"]).astype("int64")
     requested = per_customer(sums["requested"]).astype("int64")
     cents = per_customer(sums["cents"]).astype("int64")
-    before = lines[lines["period"] == PREVIOUS].groupby("customer_id")["quantity"].sum()
+    before = frames.lines[PREVIOUS].groupby("customer_id")["quantity"].sum()
     volume_before = per_customer(before).astype("int64")
 
     forecast = frames.forecasts.set_index("customer_id")["forecast"].reindex(ids).astype("Int64")

@@ -3,24 +3,36 @@
 Only the **active** customers count anywhere (DESIGN.md §5), so every frame is cut to them
 here: order lines, checks and forecasts of an inactive customer never reach the formulas.
 
-Order lines of M, M−1 and M−12 come in one query: on PostgreSQL through
-``COPY (SELECT …) TO STDOUT`` read by ``pd.read_csv`` (no Python object per line), elsewhere
-through a plain cursor. Checks are bucketed by their Asia/Shanghai local date: the month runs
-from local midnight on the 1st to local midnight on the 1st of the next month."""
+Order lines of M, M−1 and M−12 come one month per query, only the columns each month's
+formulas use (M−1 and M−12: customer, SKU, quantity). On PostgreSQL each month is a binary
+``COPY`` of one row per order day holding the day's lines as arrays, read straight into numpy:
+a COPY row costs the client a Python-level round of psycopg per row, so a row per line spent
+more time in the client than the server took to produce it. Outside a transaction the three
+months load in parallel on connections of their own, sharing one exported snapshot with the
+rest of the loading, so every frame sees the same committed data. Elsewhere (SQLite, or
+inside the caller's transaction whose rows other connections cannot see) the months load one
+after the other on the job's connection.
+
+Checks are bucketed by their Asia/Shanghai local date: the month runs from local midnight on
+the 1st to local midnight on the 1st of the next month."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
+import struct
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, FloatField, Q
 from django.db.models.functions import Cast
+from psycopg import sql
 
 from accounts.models import Role, Team, User
 from brands.models import Category, Sku, SkuStatus
@@ -28,19 +40,24 @@ from core.months import add_months, month_end
 from customers.models import Customer, CustomerStatus
 from markets.models import Forecast, InventoryCheck, OrderLine, PriceCheck, ShelfCheck
 
-# period codes of the order lines: months back from M
+# periods of the order lines: months back from M
 THIS, PREVIOUS, YEAR_AGO = 0, 1, 12
+PERIODS = (THIS, PREVIOUS, YEAR_AGO)
 
-LINE_COLUMNS = ["period", "customer_id", "sku_id", "day", "quantity", "requested", "cents"]
-_LINE_DTYPES = {
-    "period": "int8",
-    "customer_id": "int64",
-    "sku_id": "int64",
-    "day": "int16",
-    "quantity": "int32",  # IntegerField in the database
-    "requested": "int32",
-    "cents": "int64",
+# column: (SQL expression over the order line ``o``, numpy type); besides, "day" is the
+# line's day as days since the 1st of M. "cents" is the amount × 100, exact in numeric.
+_COLUMNS = {
+    "customer_id": ("o.customer_id", "int64"),
+    "sku_id": ("o.sku_id", "int64"),
+    "quantity": ("o.quantity", "int32"),
+    "requested": ("o.requested_quantity", "int32"),
+    "cents": ("(o.amount * 100)::bigint", "int64"),
 }
+DETAILED = ["customer_id", "sku_id", "day", "quantity", "requested", "cents"]
+VOLUME = ["customer_id", "sku_id", "quantity"]
+# what the formulas read of each month's lines
+PERIOD_COLUMNS = {THIS: DETAILED, PREVIOUS: VOLUME, YEAR_AGO: VOLUME}
+_DTYPES = {"day": "int16", **{c: t for c, (_, t) in _COLUMNS.items()}}
 
 
 @dataclass
@@ -58,9 +75,9 @@ class Frames:
     skus: pd.DataFrame
     # category_id, parent_id (NaN for a root), name
     categories: pd.DataFrame
-    # order lines of active customers in M, M−1, M−12: LINE_COLUMNS; cents = amount × 100,
-    # day = days since the 1st of M
-    lines: pd.DataFrame
+    # order lines of active customers per period (THIS, PREVIOUS, YEAR_AGO), the columns of
+    # PERIOD_COLUMNS; cents = amount × 100, day = days since the 1st of M
+    lines: dict[int, pd.DataFrame]
     # are there any order lines at all in M−12 (company-wide)?
     has_year_ago: bool
     # forecasts for M of active customers: customer_id, forecast
@@ -82,37 +99,60 @@ def local_month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def load_frames(month: dt.date) -> Frames:
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic(), ExitStack() as stack:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
+            pool = stack.enter_context(ThreadPoolExecutor(len(PERIODS)))
+            pending = {p: pool.submit(_lines_apart, month, p, snapshot) for p in PERIODS}
+            frames = _load_frames(month, lambda: {p: f.result() for p, f in pending.items()})
+    else:
+        frames = _load_frames(month, lambda: {p: load_lines(month, p) for p in PERIODS})
+    return frames
+
+
+def _load_frames(month: dt.date, lines) -> Frames:
+    """Every frame; ``lines()`` gives each period's raw lines (all customers), called after
+    the other queries so that parallel loads of the lines overlap them."""
     active = Customer.objects.filter(status=CustomerStatus.ACTIVE).order_by("id")
     customers = _frame(
         active.values_list("id", "manager_id"), {"customer_id": "int64", "manager_id": "int64"}
     )
-    return Frames(
-        month=month,
-        customers=customers,
-        managers=_managers(),
-        teams=_frame(
+    others = {
+        "managers": _managers(),
+        "teams": _frame(
             Team.objects.order_by("code").values_list("id", "code"),
             {"team_id": "int64", "team_code": object},
         ),
-        skus=_skus(month),
-        categories=_frame(
+        "skus": _skus(month),
+        "categories": _frame(
             Category.objects.order_by("id").values_list("id", "parent_id", "name"),
             {"category_id": "int64", "parent_id": "Int64", "name": object},
         ),
-        lines=load_lines(month, customers["customer_id"]),
-        has_year_ago=OrderLine.objects.filter(
-            order_date__gte=add_months(month, -YEAR_AGO),
-            order_date__lt=add_months(month, 1 - YEAR_AGO),
-        ).exists(),
-        forecasts=_frame(
+        "forecasts": _frame(
             Forecast.objects.filter(month=month, customer__status=CustomerStatus.ACTIVE)
             .order_by("customer_id")
             .values_list("customer_id", "quantity"),
             {"customer_id": "int64", "forecast": "int64"},
         ),
-        shelf=_latest_checks(ShelfCheck, month, "on_shelf", "on_shelf"),
-        inventory=_latest_checks(InventoryCheck, month, "quantity", "stock"),
-        prices=_prices(month),
+        "shelf": _latest_checks(ShelfCheck, month, "on_shelf", "on_shelf"),
+        "inventory": _latest_checks(InventoryCheck, month, "quantity", "stock"),
+        "prices": _prices(month),
+    }
+    raw = lines()
+    active_ids = customers["customer_id"].to_numpy()
+    kept = {}
+    for period, frame in raw.items():  # three months
+        keep = np.isin(frame["customer_id"].to_numpy(), active_ids)
+        kept[period] = frame if keep.all() else frame[keep].reset_index(drop=True)
+    return Frames(
+        month=month,
+        customers=customers,
+        lines=kept,
+        has_year_ago=len(raw[YEAR_AGO]) > 0,
+        **others,
     )
 
 
@@ -164,62 +204,125 @@ def _skus(month: dt.date) -> pd.DataFrame:
     )
 
 
-def _lines_sql(month: dt.date) -> str:
-    """Order lines of M, M−1 and M−12, each with its period and its day as days since the 1st
-    of M. The dates are our own ISO strings, written into the text because COPY takes no
-    parameters. Cheapest for the server to format: no join (the inactive customers' few lines
-    are dropped in pandas), integer days, the amount as it is."""
-    this, previous, year_ago = (add_months(month, -k) for k in (THIS, PREVIOUS, YEAR_AGO))
-    if connection.vendor == "postgresql":
-        day = f"o.order_date - DATE '{this:%Y-%m-%d}'"
-    else:
-        day = f"CAST(julianday(o.order_date) - julianday('{this:%Y-%m-%d}') AS INTEGER)"
-    # one index range scan per month: cheaper than one scan of three OR-ed ranges
-    return " UNION ALL ".join(
-        f"SELECT {period}, o.customer_id, o.sku_id, {day}, o.quantity, o.requested_quantity,"
-        f" o.amount FROM {OrderLine._meta.db_table} o"
-        f" WHERE o.order_date >= '{start:%Y-%m-%d}'"
+def _lines_sql(month: dt.date, period: int) -> str:
+    """One period's order lines (all customers: the few lines of inactive ones are dropped in
+    numpy, cheaper than a join). The dates are our own ISO strings, written into the text
+    because COPY takes no parameters. On PostgreSQL one row per order day, each column of
+    the day's lines an array; the day's number comes from the group, once per day."""
+    this = add_months(month, -THIS)
+    start = add_months(month, -period)
+    where = (
+        f"FROM {OrderLine._meta.db_table} o WHERE o.order_date >= '{start:%Y-%m-%d}'"
         f" AND o.order_date < '{add_months(start, 1):%Y-%m-%d}'"
-        for period, start in ((THIS, this), (PREVIOUS, previous), (YEAR_AGO, year_ago))
     )
-
-
-def load_lines(month: dt.date, customers: pd.Series) -> pd.DataFrame:
-    """The order lines of ``customers`` (ids) in M, M−1 and M−12: LINE_COLUMNS."""
-    query = _lines_sql(month)
+    columns = [c for c in PERIOD_COLUMNS[period] if c != "day"]
     if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        buffer = io.BytesIO()
-        with (
-            connection.connection.cursor() as cursor,
-            cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy,
-        ):
-            for block in copy:
-                buffer.write(block)
-        buffer.seek(0)
-        raw = (
-            pd.read_csv(buffer, header=None, names=_RAW_COLUMNS, dtype=_RAW_DTYPES)
-            if buffer.getbuffer().nbytes
-            else _empty(_RAW_DTYPES)
+        arrays = ", ".join(f"array_agg({_COLUMNS[c][0]})" for c in columns)
+        # ordered by the date index: a group aggregate, no hashing of the lines
+        return (
+            f"SELECT o.order_date - DATE '{this:%Y-%m-%d}', {arrays} {where} GROUP BY o.order_date"
         )
-        buffer.close()
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(query)
-            rows = cursor.fetchall()
-        raw = pd.DataFrame.from_records(rows, columns=_RAW_COLUMNS).astype(_RAW_DTYPES)
-    keep = raw["customer_id"].isin(customers).to_numpy()
-    columns = {c: raw[c].to_numpy()[keep] for c in LINE_COLUMNS[:-1]}
-    columns["cents"] = np.rint(raw["amount"].to_numpy()[keep] * 100).astype("int64")
-    return pd.DataFrame(columns)
+    # SQLite: one row per line, the amount as stored (a float), made cents in numpy
+    plain = {
+        **{c: e for c, (e, _) in _COLUMNS.items()},
+        "day": f"CAST(julianday(o.order_date) - julianday('{this:%Y-%m-%d}') AS INTEGER)",
+        "cents": "o.amount",
+    }
+    return f"SELECT {', '.join(plain[c] for c in PERIOD_COLUMNS[period])} {where}"
 
 
-_RAW_COLUMNS = [*LINE_COLUMNS[:-1], "amount"]
-_RAW_DTYPES = {**{c: t for c, t in _LINE_DTYPES.items() if c != "cents"}, "amount": "float64"}
+def load_lines(month: dt.date, period: int, cursor=None) -> pd.DataFrame:
+    """One period's order lines of every customer: the columns of PERIOD_COLUMNS[period].
+    On PostgreSQL through ``cursor`` (default: a cursor of the job's connection)."""
+    query = _lines_sql(month, period)
+    names = PERIOD_COLUMNS[period]
+    dtypes = {c: _DTYPES[c] for c in names}
+    if connection.vendor != "postgresql":
+        with connection.cursor() as plain:
+            plain.execute(query)
+            rows = plain.fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        if "cents" in frame:
+            frame["cents"] = np.rint(frame["cents"].to_numpy(dtype="float64") * 100)
+        return frame.astype(dtypes)
+    with ExitStack() as stack:
+        if cursor is None:
+            connection.ensure_connection()
+            cursor = stack.enter_context(connection.connection.cursor())
+        with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as copy:
+            data = b"".join(copy)  # one block per day: a month is a few dozen
+    arrays = [c for c in names if c != "day"]
+    days, counts, columns = _read_day_arrays(data, [_DTYPES[c] for c in arrays])
+    out = {c: columns[i] for i, c in enumerate(arrays)}
+    if "day" in names:
+        out["day"] = np.repeat(days.astype("int16"), counts)
+    return pd.DataFrame({c: out[c] for c in names})
 
 
-def _empty(dtypes: dict) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+def _lines_apart(month: dt.date, period: int, snapshot: str) -> pd.DataFrame:
+    """load_lines on a connection of its own, in the snapshot exported by the job's
+    connection (run in a worker thread: psycopg waits on the server without the GIL)."""
+    params = connection.get_connection_params()
+    with psycopg.connect(**params) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.cursor() as cursor:
+            cursor.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            frame = load_lines(month, period, cursor)
+        conn.rollback()  # read only
+    return frame
+
+
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_INT32 = struct.Struct(">i")
+
+
+def _read_day_arrays(data: bytes, dtypes: list[str]):
+    """Parse binary COPY rows of (int4, array, array, …) with non-null elements: returns the
+    first field per row, the array length per row, and each array column concatenated over
+    the rows, as numpy (the loop is over the rows, one per day, not over the lines)."""
+    if not data:
+        return np.empty(0, "int32"), np.empty(0, "int64"), [np.empty(0, t) for t in dtypes]
+    if not data.startswith(_SIGNATURE):
+        raise ValueError("not a binary COPY stream")
+    at = len(_SIGNATURE) + 4
+    (extension,) = _INT32.unpack_from(data, at)
+    at += 4 + extension
+    keys, counts, parts = [], [], [[] for _ in dtypes]
+    while True:
+        (fields,) = struct.unpack_from(">h", data, at)
+        at += 2
+        if fields == -1:
+            break
+        if fields != 1 + len(dtypes):
+            raise ValueError(f"expected {1 + len(dtypes)} fields, got {fields}")
+        size, key = struct.unpack_from(">ii", data, at)
+        if size != 4:
+            raise ValueError("the first field is not a 4-byte integer")
+        at += 8
+        keys.append(key)
+        n = None
+        for i, dtype in enumerate(dtypes):
+            (size,) = _INT32.unpack_from(data, at)
+            ndim, has_nulls, _oid, length, _lower = struct.unpack_from(">iiiii", data, at + 4)
+            itemsize = np.dtype(dtype).itemsize
+            if ndim != 1 or has_nulls or (n is not None and length != n):
+                raise ValueError("expected one-dimensional arrays of equal length, no nulls")
+            items = np.frombuffer(
+                data,
+                dtype=np.dtype([("size", ">i4"), ("value", f">{np.dtype(dtype).str[1:]}")]),
+                count=length,
+                offset=at + 4 + 20,
+            )
+            if (items["size"] != itemsize).any():
+                raise ValueError(f"array elements are not {itemsize}-byte values")
+            parts[i].append(items["value"])
+            n = length
+            at += 4 + size
+        counts.append(n)
+    columns = [
+        np.concatenate([np.empty(0, t), *p]).astype(t) for p, t in zip(parts, dtypes, strict=True)
+    ]
+    return np.array(keys, dtype="int32"), np.array(counts, dtype="int64"), columns
 
 
 def _checks_in(model, month: dt.date):

@@ -21,7 +21,7 @@ def build_objects(frames: Frames) -> tuple[pd.DataFrame, pd.DataFrame]:
     skus = frames.skus
     seen = pd.concat(
         [
-            frames.lines["sku_id"],
+            *(lines["sku_id"] for lines in frames.lines.values()),
             frames.shelf["sku_id"],
             frames.inventory["sku_id"],
             frames.prices["sku_id"],

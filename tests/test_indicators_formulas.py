@@ -26,9 +26,13 @@ in M−1: s1 = 7 + 10 + 3 = 20, s2 = 8, s3 = 2, total 30.
 import datetime as dt
 from decimal import Decimal
 
+import pandas as pd
 import pytest
+from django.db.models import ExpressionWrapper, F, IntegerField
 
 from brands.models import Category
+from core.months import add_months
+from markets.models import OrderLine
 from reports.brand_rates import supply_state
 from reports.models import CustomerIndicator, ManagerIndicator, ScopeIndicator
 from reports.services import indicators_compute
@@ -503,3 +507,57 @@ def test_forecast_accuracy_bias_and_coverage(world):
     # the planning and visit columns wait for that work
     assert (a1.actions_planned, a1.actions_done, a1.completion_rate) == (0, 0, None)
     assert (a1.visits_planned, a1.visits_done) == (0, 0)
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_loading_apart_gives_what_loading_in_the_callers_transaction_gives(
+    world, postgres_only, monkeypatch
+):
+    """Outside a transaction (a worker) each month's lines load on a connection of their own;
+    inside one (where other connections cannot see the caller's rows) on the job's
+    connection. Both give the active customers' lines exactly as the ORM reads them."""
+    from django.db import transaction
+
+    from reports import frames
+    from tests.test_indicators_job import snapshot
+
+    apart = []
+    real = frames._lines_apart
+    monkeypatch.setattr(frames, "_lines_apart", lambda *a: apart.append(a[1]) or real(*a))
+    loaded = frames.load_frames(M)
+    assert sorted(apart) == sorted(frames.PERIODS)
+    with transaction.atomic():
+        inside = frames.load_frames(M)
+    assert len(apart) == 3  # inside the transaction: no connection of its own
+
+    amount_cents = ExpressionWrapper(F("amount") * 100, output_field=IntegerField())
+    for period in frames.PERIODS:
+        start = add_months(M, -period)
+        expected = (
+            OrderLine.objects.filter(
+                customer__status="active",
+                order_date__gte=start,
+                order_date__lt=add_months(start, 1),
+            )
+            .annotate(cents=amount_cents, requested=F("requested_quantity"))
+            .values("customer_id", "sku_id", "order_date", "quantity", "requested", "cents")
+        )
+        expected = pd.DataFrame.from_records(list(expected))
+        expected["day"] = [(d - M).days for d in expected.pop("order_date")]
+        columns = frames.PERIOD_COLUMNS[period]
+        expected = expected[columns].astype({c: loaded.lines[period][c].dtype for c in columns})
+        for got in (loaded, inside):
+            order = ["customer_id", "sku_id", *(["day"] if "day" in columns else [])]
+            pd.testing.assert_frame_equal(
+                got.lines[period].sort_values(order, ignore_index=True),
+                expected.sort_values(order, ignore_index=True),
+            )
+    assert loaded.has_year_ago and inside.has_year_ago
+
+    before = snapshot()
+    with transaction.atomic():
+        indicators_compute(month=M)
+    assert snapshot() == before
