@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
+
 from accounts.models import User
 from core.months import add_months
 from reports.selectors import manager_indicator
@@ -18,8 +20,12 @@ from .selectors import (
 from .services import flowing_arrangements, own_customers, plan_may
 from .steps import cycle_steps
 
+CUSTOMERS_PER_PAGE = 25
 
-def plan_context(*, user: User, cycle: Cycle, goals_form: GoalsForm | None = None) -> dict:
+
+def plan_context(
+    *, user: User, cycle: Cycle, goals_form: GoalsForm | None = None, query=None
+) -> dict:
     can_edit = user.pk == cycle.manager_id and cycle.plan_is_editable
     previous = add_months(cycle.month, -1)
     return {
@@ -35,14 +41,25 @@ def plan_context(*, user: User, cycle: Cycle, goals_form: GoalsForm | None = Non
         "history": plan_history(cycle=cycle),
         "goals_form": goals_form or GoalsForm(instance=cycle),
         "previous_volume": _volume(cycle.manager, previous),
-        **actions_context(cycle=cycle, can_edit=can_edit),
+        **actions_context(cycle=cycle, can_edit=can_edit, query=query),
     }
 
 
-def actions_context(*, cycle: Cycle, can_edit: bool) -> dict:
+def actions_context(*, cycle: Cycle, can_edit: bool, query=None) -> dict:
+    """The actions part of the plan page, a page of customers at a time; ``query`` (the
+    request's GET) may pick a source (``source``), a customer (``q``) and a ``page``."""
+    query = query or {}
+    source = query.get("source", "")
+    source = source if source in ActionSource.values else ""
+    search = query.get("q", "").strip()
+    groups = plan_actions(cycle=cycle, source=source, search=search)
+    page = Paginator(groups, CUSTOMERS_PER_PAGE).get_page(query.get("page"))
     counts = action_counts(cycle=cycle)
     return {
-        "groups": plan_actions(cycle=cycle),
+        "groups": page.object_list,
+        "page": page,
+        "source": source,
+        "q": search,
         "counts": counts,
         "source_counts": [
             {"value": value, "label": label, "n": counts[value]}

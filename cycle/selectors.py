@@ -97,16 +97,25 @@ class CustomerActions:
     days: list[dt.date]
 
 
-def plan_actions(*, cycle: Cycle, include_removed: bool = False) -> list[CustomerActions]:
+def plan_actions(
+    *, cycle: Cycle, source: str = "", search: str = "", include_removed: bool = False
+) -> list[CustomerActions]:
     """The plan's actions grouped by customer (code order), each group with the customer's
-    planned visit days. Removed actions are left out unless asked for."""
+    planned visit days; optionally only one source's actions, or customers whose code or
+    name contains ``search``. Removed actions are left out unless asked for."""
     actions = (
         MarketingAction.objects.filter(cycle=cycle)
-        .select_related("customer", "origin__cycle", "arrangement", "sku", "removed_by")
+        .select_related("customer", "origin__cycle", "sku", "removed_by")
         .order_by("customer__code", "id")
     )
     if not include_removed:
         actions = actions.filter(removed_at__isnull=True)
+    if source:
+        actions = actions.filter(source=source)
+    if search:
+        actions = actions.filter(
+            Q(customer__code__icontains=search) | Q(customer__name__icontains=search)
+        )
     days = _planned_days(cycle)
     groups: dict[int, CustomerActions] = {}
     for action in actions:

@@ -185,3 +185,22 @@ class WarningRuleFactory(factory.django.DjangoModelFactory):
     message = "环比下降 {drop}"
     action = factory.SubFactory(StandardActionFactory)
     severity = "medium"
+
+
+class MarketingActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cycle.MarketingAction"
+
+    cycle = factory.SubFactory(CycleFactory)
+    customer = factory.SubFactory(CustomerFactory, manager=factory.SelfAttribute("..cycle.manager"))
+    source = "manual"
+    text = factory.Sequence(lambda n: f"营销动作{n}")
+
+
+class PlannedVisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cycle.PlannedVisit"
+
+    cycle = factory.SubFactory(CycleFactory)
+    customer = factory.SubFactory(CustomerFactory, manager=factory.SelfAttribute("..cycle.manager"))
+    date = factory.LazyAttribute(lambda o: o.cycle.month)

@@ -57,7 +57,10 @@ def queue(request):
 @role_required(*EVERYONE)
 def detail(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
-    return render(request, PAGE, plan_context(user=request.user, cycle=cycle))
+    context = plan_context(user=request.user, cycle=cycle, query=request.GET)
+    if request.htmx and request.GET.get("part") == "actions":
+        return render(request, f"{PAGE}#actions", context)
+    return render(request, PAGE, context)
 
 
 def _back(request, cycle, partial: str, context: dict, *, error: str = "", status: int = 200):
