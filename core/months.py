@@ -41,3 +41,10 @@ def current_month() -> dt.date:
 
 def previous_month() -> dt.date:
     return add_months(current_month(), -1)
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Local midnight of ``day`` and of the next day, aware (the company's time zone)."""
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)

@@ -8,7 +8,7 @@ from django.db.models.functions import TruncMonth
 
 from core.months import add_months
 
-from .models import Forecast, InventoryCheck, OrderLine, PriceCheck, ShelfCheck
+from .models import Forecast, InventoryCheck, MarketInfo, OrderLine, PriceCheck, ShelfCheck
 
 
 def monthly_totals(*, customers: QuerySet, first: dt.date, last: dt.date) -> list[dict]:
@@ -157,3 +157,51 @@ def forecasts_of(*, customer_ids, month: dt.date) -> dict[int, int]:
             "customer_id", "quantity"
         )
     )
+
+
+def checks_between(*, customer_ids, start: dt.datetime, end: dt.datetime) -> dict[int, dict]:
+    """customer id → what was checked there between ``start`` and ``end`` (a visit's day):
+    ``shelf`` {sku id: on shelf}, ``inventory`` {sku id: cartons}, ``price`` {sku id: yuan},
+    ``info`` the market information text; the latest of each when there are several."""
+    out: dict[int, dict] = {
+        int(c): {"shelf": {}, "inventory": {}, "price": {}, "info": ""} for c in customer_ids
+    }
+    for model, key, field in (
+        (ShelfCheck, "shelf", "on_shelf"),
+        (InventoryCheck, "inventory", "quantity"),
+        (PriceCheck, "price", "price"),
+    ):
+        rows = model.objects.filter(
+            customer_id__in=out, observed_at__gte=start, observed_at__lt=end
+        ).order_by("observed_at", "id")
+        for customer_id, sku_id, value in rows.values_list("customer_id", "sku_id", field):
+            out[customer_id][key][sku_id] = value
+    infos = MarketInfo.objects.filter(
+        customer_id__in=out, observed_at__gte=start, observed_at__lt=end
+    ).order_by("observed_at", "id")
+    for customer_id, content in infos.values_list("customer_id", "content"):
+        out[customer_id]["info"] = content
+    return out
+
+
+def last_checks_before(*, customer_ids, sku_ids, before: dt.datetime) -> dict[tuple, dict]:
+    """(customer id, sku id) → the last ``inventory`` (cartons, with ``inventory_at``) and
+    ``price`` (yuan, with ``price_at``) observed before ``before``: what the visit sheet
+    prints for the manager to compare with. One query per kind, however many customers."""
+    out: dict[tuple, dict] = {}
+    for model, key, field in (
+        (InventoryCheck, "inventory", "quantity"),
+        (PriceCheck, "price", "price"),
+    ):
+        rows = (
+            model.objects.filter(
+                customer_id__in=customer_ids, sku_id__in=sku_ids, observed_at__lt=before
+            )
+            .order_by("customer_id", "sku_id", "-observed_at", "-id")
+            .values_list("customer_id", "sku_id", field, "observed_at")
+        )
+        for customer_id, sku_id, value, at in rows:
+            entry = out.setdefault((customer_id, sku_id), {})
+            if key not in entry:
+                entry[key], entry[f"{key}_at"] = value, at
+    return out

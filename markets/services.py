@@ -5,6 +5,7 @@ functions only keep the data right."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pandas as pd
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from imports.table import (
 )
 from imports.upsert import upsert_frame
 
-from .models import Forecast
+from .models import Forecast, InventoryCheck, MarketInfo, PriceCheck, ShelfCheck
 
 FORECAST_MAX = 1_000_000  # cartons a month; more is a typing mistake
 PLAN_FORECAST_COLUMNS = [
@@ -91,3 +92,107 @@ def forecasts_import(
             existing=Forecast.objects.filter(month=month),
         )
     return counts.created + counts.updated + counts.unchanged, []
+
+
+# --- checks made on a visit ---------------------------------------------------------------
+
+CHECK_MODELS = {
+    "shelf": (ShelfCheck, "on_shelf"),
+    "inventory": (InventoryCheck, "quantity"),
+    "price": (PriceCheck, "price"),
+}
+INVENTORY_MAX = 100_000  # cartons on a retailer's shelf; more is a typing mistake
+PRICE_MAX = Decimal("100000")  # yuan a carton
+MARKET_INFO_MAX_LENGTH = 2000
+
+
+def check_record(
+    *,
+    kind: str,
+    customer_id: int,
+    sku_id: int,
+    value,
+    observed_at: dt.datetime,
+    start: dt.datetime,
+    end: dt.datetime,
+    by,
+):
+    """Record one check (``kind``: shelf, inventory or price) of a customer's SKU made on a
+    visit: the check of that SKU already recorded between ``start`` and ``end`` (the visit's
+    day) is replaced, so saving a field again corrects it instead of adding a second
+    observation. ``value`` None deletes it. Returns the check or None."""
+    model, field = CHECK_MODELS[kind]
+    if value is not None:
+        value = _check_value(kind, value)
+    with transaction.atomic():
+        same_day = model.objects.select_for_update().filter(
+            customer_id=customer_id, sku_id=sku_id, observed_at__gte=start, observed_at__lt=end
+        )
+        existing = list(same_day)
+        if value is None:
+            same_day.delete()
+            return None
+        if existing:
+            check, extra = existing[0], existing[1:]
+            model.objects.filter(pk__in=[c.pk for c in extra]).delete()
+            setattr(check, field, value)
+            check.recorded_by = by
+            check.save(update_fields=[field, "recorded_by"])
+            return check
+        return model.objects.create(
+            customer_id=customer_id,
+            sku_id=sku_id,
+            observed_at=observed_at,
+            recorded_by=by,
+            **{field: value},
+        )
+
+
+def _check_value(kind: str, value):
+    if kind == "shelf":
+        return bool(value)
+    if kind == "inventory":
+        if not isinstance(value, int) or not 0 <= value <= INVENTORY_MAX:
+            raise ValidationError(
+                {
+                    "value": _("库存须为 0 到 %(max)s 之间的整数（条）。")
+                    % {"max": f"{INVENTORY_MAX:,}"}
+                }
+            )
+        return value
+    if not isinstance(value, Decimal) or not Decimal(0) < value <= PRICE_MAX:
+        raise ValidationError(
+            {"value": _("零售价须大于 0、不超过 %(max)s 元/条。") % {"max": PRICE_MAX}}
+        )
+    if value.as_tuple().exponent < -2:
+        raise ValidationError({"value": _("零售价最多两位小数。")})
+    return value
+
+
+def market_info_record(
+    *, customer_id: int, content: str, observed_at: dt.datetime, start, end, by
+) -> MarketInfo | None:
+    """The market information noted on a visit (one text per customer and day, replaced when
+    saved again; empty deletes it)."""
+    content = (content or "").strip()
+    if len(content) > MARKET_INFO_MAX_LENGTH:
+        raise ValidationError(
+            {"content": _("市场信息最多 %(n)d 字。") % {"n": MARKET_INFO_MAX_LENGTH}}
+        )
+    with transaction.atomic():
+        same_day = MarketInfo.objects.select_for_update().filter(
+            customer_id=customer_id, observed_at__gte=start, observed_at__lt=end
+        )
+        existing = list(same_day)
+        if not content:
+            same_day.delete()
+            return None
+        if existing:
+            info = existing[0]
+            MarketInfo.objects.filter(pk__in=[i.pk for i in existing[1:]]).delete()
+            info.content, info.recorded_by = content, by
+            info.save(update_fields=["content", "recorded_by"])
+            return info
+        return MarketInfo.objects.create(
+            customer_id=customer_id, content=content, observed_at=observed_at, recorded_by=by
+        )

@@ -204,3 +204,23 @@ class PlannedVisitFactory(factory.django.DjangoModelFactory):
     cycle = factory.SubFactory(CycleFactory)
     customer = factory.SubFactory(CustomerFactory, manager=factory.SelfAttribute("..cycle.manager"))
     date = factory.LazyAttribute(lambda o: o.cycle.month)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cycle.Visit"
+
+    cycle = factory.SubFactory(CycleFactory)
+    customer = factory.SubFactory(CustomerFactory, manager=factory.SelfAttribute("..cycle.manager"))
+    date = factory.LazyAttribute(lambda o: o.cycle.month)
+    method = "onsite"
+
+
+class ImprovementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cycle.Improvement"
+
+    cycle = factory.SubFactory(CycleFactory)
+    kind = "market"
+    text = factory.Sequence(lambda n: f"改进事项{n}")
+    due = factory.LazyAttribute(lambda o: o.cycle.month)

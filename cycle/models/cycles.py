@@ -3,7 +3,9 @@
 One ``Cycle`` per customer manager per month holds the month's documents: the problems and
 reasons (问题与原因) written after the analysis, and the monthly plan (月计划: goals, focus
 points, its approval state). The marketing actions and planned visit days hang off it
-(``cycle.models.plans``). Every state change of a document is one ``ApprovalRecord``."""
+(``cycle.models.plans``), the visits, weekly summaries and improvement items too
+(``cycle.models.visits``); the month-end evaluation (月总结 and its review) follows the same
+four states as the plan. Every state change of a document is one ``ApprovalRecord``."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -73,6 +75,26 @@ class Cycle(models.Model):
         related_name="+",
     )
     plan_comment = models.TextField(_("审批意见"), blank=True)
+    summary = models.TextField(
+        _("月总结"),
+        blank=True,
+        max_length=TEXT_MAX_LENGTH,
+        validators=[MaxLengthValidator(TEXT_MAX_LENGTH)],
+    )
+    evaluation_status = models.CharField(
+        _("评估状态"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    evaluation_submitted_at = models.DateTimeField(_("评估提交时间"), null=True, blank=True)
+    evaluation_decided_at = models.DateTimeField(_("评估审核时间"), null=True, blank=True)
+    evaluation_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评估审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    evaluation_comment = models.TextField(_("评估审核意见"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -86,6 +108,10 @@ class Cycle(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(plan_status__in=PlanStatus.values), name="cycle_plan_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(evaluation_status__in=PlanStatus.values),
+                name="cycle_evaluation_status_valid",
             ),
         ]
         indexes = [
@@ -104,9 +130,16 @@ class Cycle(models.Model):
     def plan_is_editable(self) -> bool:
         return self.plan_status in (PlanStatus.DRAFT, PlanStatus.REJECTED)
 
+    @property
+    def execution_is_open(self) -> bool:
+        """Visits, marks and summaries of the month can still be recorded: the month's
+        results are not with the market manager nor approved."""
+        return self.evaluation_status in (PlanStatus.DRAFT, PlanStatus.REJECTED)
+
 
 class Document(models.TextChoices):
     PLAN = "plan", _("月计划")
+    EVALUATION = "evaluation", _("月度评估")
 
 
 class Transition(models.TextChoices):

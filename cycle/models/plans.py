@@ -83,6 +83,14 @@ class MarketingAction(models.Model):
     visit_date = models.DateField(_("拜访日"), null=True, blank=True)
     temporary = models.BooleanField(_("临时任务"), default=False)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_visit = models.ForeignKey(
+        "cycle.Visit",
+        verbose_name=_("完成于拜访"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="done_actions",
+    )
     removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

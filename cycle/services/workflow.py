@@ -1,4 +1,5 @@
-"""The approval workflow of the monthly plan (DESIGN.md §4 step 2).
+"""The approval workflows of a cycle's two documents: the monthly plan (DESIGN.md §4 step 2)
+and the month-end evaluation (step 4), reviewed the same way.
 
 One explicit map of the allowed transitions, one service per transition. Each locks the
 cycle row, checks the state and the actor, stamps who/when/comment, writes a history row
@@ -8,6 +9,7 @@ deciding at once produce exactly one transition."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -31,33 +33,92 @@ PLAN_TRANSITIONS: dict[tuple[str, str], str] = {
     (PlanStatus.SUBMITTED, Transition.REJECT): PlanStatus.REJECTED,
 }
 
-NOTICES = {
-    Transition.SUBMIT: _("提交了%(month)s月计划，等待审批。"),
-    Transition.APPROVE: _("批准了%(month)s月计划。"),
-    Transition.REJECT: _("退回了%(month)s月计划。"),
-}
+# the evaluation moves through the same four states
+EVALUATION_TRANSITIONS = PLAN_TRANSITIONS
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """Where a document keeps its state on the cycle, and what its notices say."""
+
+    document: str
+    prefix: str  # fields <prefix>_status, _submitted_at, _decided_at, _decided_by, _comment
+    transitions: dict[tuple[str, str], str]
+    notices: dict
+
+
+PLAN = _Spec(
+    Document.PLAN,
+    "plan",
+    PLAN_TRANSITIONS,
+    {
+        Transition.SUBMIT: _("提交了%(month)s月计划，等待审批。"),
+        Transition.APPROVE: _("批准了%(month)s月计划。"),
+        Transition.REJECT: _("退回了%(month)s月计划。"),
+    },
+)
+EVALUATION = _Spec(
+    Document.EVALUATION,
+    "evaluation",
+    EVALUATION_TRANSITIONS,
+    {
+        Transition.SUBMIT: _("提交了%(month)s月度评估（服务结果），等待审核。"),
+        Transition.APPROVE: _("通过了%(month)s月度评估。"),
+        Transition.REJECT: _("退回了%(month)s月度评估。"),
+    },
+)
 
 
 def plan_may(*, user: User, cycle: Cycle, transition: str) -> bool:
     """Whether ``user`` could make ``transition`` on the plan now (for showing buttons; the
     services check again under the lock)."""
-    if (cycle.plan_status, transition) not in PLAN_TRANSITIONS:
+    return _may(PLAN, user=user, cycle=cycle, transition=transition)
+
+
+def evaluation_may(*, user: User, cycle: Cycle, transition: str) -> bool:
+    return _may(EVALUATION, user=user, cycle=cycle, transition=transition)
+
+
+def _may(spec: _Spec, *, user: User, cycle: Cycle, transition: str) -> bool:
+    if (getattr(cycle, f"{spec.prefix}_status"), transition) not in spec.transitions:
         return False
     return _actor_allowed(user=user, cycle=cycle, transition=transition)
 
 
 def plan_submit(*, cycle: Cycle, by: User, comment: str = "") -> Cycle:
-    return _plan_transition(cycle=cycle, by=by, transition=Transition.SUBMIT, comment=comment)
+    return _transition(PLAN, cycle=cycle, by=by, transition=Transition.SUBMIT, comment=comment)
 
 
 def plan_approve(*, cycle: Cycle, by: User, comment: str = "") -> Cycle:
-    return _plan_transition(cycle=cycle, by=by, transition=Transition.APPROVE, comment=comment)
+    return _transition(PLAN, cycle=cycle, by=by, transition=Transition.APPROVE, comment=comment)
 
 
 def plan_reject(*, cycle: Cycle, by: User, comment: str) -> Cycle:
     if not (comment or "").strip():
         raise ValidationError({"comment": _("退回计划时请写明原因。")})
-    return _plan_transition(cycle=cycle, by=by, transition=Transition.REJECT, comment=comment)
+    return _transition(PLAN, cycle=cycle, by=by, transition=Transition.REJECT, comment=comment)
+
+
+def evaluation_submit(*, cycle: Cycle, by: User, comment: str = "") -> Cycle:
+    """The month's service results go to the market manager; the monthly summary must be
+    written first."""
+    return _transition(
+        EVALUATION, cycle=cycle, by=by, transition=Transition.SUBMIT, comment=comment
+    )
+
+
+def evaluation_approve(*, cycle: Cycle, by: User, comment: str = "") -> Cycle:
+    return _transition(
+        EVALUATION, cycle=cycle, by=by, transition=Transition.APPROVE, comment=comment
+    )
+
+
+def evaluation_reject(*, cycle: Cycle, by: User, comment: str) -> Cycle:
+    if not (comment or "").strip():
+        raise ValidationError({"comment": _("退回评估时请写明原因。")})
+    return _transition(
+        EVALUATION, cycle=cycle, by=by, transition=Transition.REJECT, comment=comment
+    )
 
 
 def _actor_allowed(*, user: User, cycle: Cycle, transition: str) -> bool:
@@ -73,7 +134,7 @@ def _actor_allowed(*, user: User, cycle: Cycle, transition: str) -> bool:
     )
 
 
-def _plan_transition(*, cycle: Cycle, by: User, transition: str, comment: str) -> Cycle:
+def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment: str) -> Cycle:
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX_LENGTH:
         raise ValidationError(
@@ -87,30 +148,35 @@ def _plan_transition(*, cycle: Cycle, by: User, transition: str, comment: str) -
         )
         if not _actor_allowed(user=by, cycle=locked, transition=transition):
             raise PermissionDenied
-        new_status = PLAN_TRANSITIONS.get((locked.plan_status, transition))
+        status_field = f"{spec.prefix}_status"
+        old_status = getattr(locked, status_field)
+        new_status = spec.transitions.get((old_status, transition))
         if new_status is None:
             raise NotAllowedNow(
-                _("计划当前状态为“%(status)s”，不能%(action)s。")
+                _("%(document)s当前状态为“%(status)s”，不能%(action)s。")
                 % {
-                    "status": locked.get_plan_status_display(),
+                    "document": Document(spec.document).label,
+                    "status": PlanStatus(old_status).label,
                     "action": Transition(transition).label,
                 },
                 code="state",
             )
-        old_status = locked.plan_status
+        if spec is EVALUATION and transition == Transition.SUBMIT and not locked.summary.strip():
+            raise ValidationError({"summary": _("请先写月总结再提交评估。")})
         now = timezone.now()
-        locked.plan_status = new_status
-        fields = ["plan_status", "updated_at"]
+        setattr(locked, status_field, new_status)
+        fields = [status_field, "updated_at"]
         if transition == Transition.SUBMIT:
-            locked.plan_submitted_at = now
-            fields.append("plan_submitted_at")
+            fields.append(f"{spec.prefix}_submitted_at")
+            setattr(locked, fields[-1], now)
         else:
-            locked.plan_decided_at, locked.plan_decided_by, locked.plan_comment = now, by, comment
-            fields += ["plan_decided_at", "plan_decided_by", "plan_comment"]
+            for name, value in (("decided_at", now), ("decided_by", by), ("comment", comment)):
+                fields.append(f"{spec.prefix}_{name}")
+                setattr(locked, fields[-1], value)
         locked.save(update_fields=fields)
         ApprovalRecord.objects.create(
             cycle=locked,
-            document=Document.PLAN,
+            document=spec.document,
             transition=transition,
             from_status=old_status,
             to_status=new_status,
@@ -118,9 +184,9 @@ def _plan_transition(*, cycle: Cycle, by: User, transition: str, comment: str) -
             at=now,
             comment=comment,
         )
-        text = NOTICES[transition] % {"month": f"{locked.month:%Y-%m}"}
+        text = spec.notices[transition] % {"month": f"{locked.month:%Y-%m}"}
         notice_post(cycle=locked, by=by, text=f"{text}\n{comment}" if comment else text)
-        if transition == Transition.APPROVE:
+        if spec is PLAN and transition == Transition.APPROVE:
             customer_set_visit_frequencies(frequencies=_planned_frequencies(locked), by=by)
     return locked
 
