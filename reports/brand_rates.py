@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .frames import PERIODS, PREVIOUS, THIS, YEAR_AGO, Frames
+from .frames import PREVIOUS, THIS, Frames
 from .models import SupplyState
 from .rates import cents_per_unit, growth, ratio
 from .scopes import Scopes
@@ -125,6 +125,24 @@ class Sales:
         self.ordered = pd.unique(self.customer[ordered] * at.objects + self.obj[ordered])
 
 
+class YearAgo:
+    """M−12 volumes, given per (manager, SKU), sent to (customer, object): a customer's scopes
+    depend on it only through its manager, so each manager's first active customer stands
+    for all of them."""
+
+    def __init__(self, frames: Frames, at: Positions):
+        managers = frames.customers["manager_id"].to_numpy()
+        ids, first = np.unique(managers, return_index=True)
+        volumes = frames.year_ago
+        found = pd.Index(ids).get_indexer(volumes["manager_id"].to_numpy())
+        customer = np.where(found >= 0, first[found], -1)  # positions: frames.customers' rows
+        sku = at.skus(volumes["sku_id"].to_numpy())
+        known = np.flatnonzero((customer >= 0) & (sku >= 0))
+        rows, self.obj = at.expand(sku[known])
+        self.customer = customer[known][rows]
+        self.quantity = volumes["quantity"].to_numpy(dtype="float64")[known][rows]
+
+
 class Checks:
     """The month's checks sent to (customer, object)."""
 
@@ -155,15 +173,16 @@ def scope_indicators(
     """One row per scope × object for every scope type; columns as ScopeIndicator's, money
     in cents (``amount``, ``avg_price``)."""
     at = Positions(frames, objects, members)
-    sales = {p: Sales(frames.lines[p], at, detailed=p == THIS) for p in PERIODS}
+    sales = {p: Sales(frames.lines[p], at, detailed=p == THIS) for p in (THIS, PREVIOUS)}
+    year_ago = YearAgo(frames, at)
     checks = Checks(frames, at)
-    parts = [_one_type(frames, objects, at, sales, checks, s) for s in scopes]
+    parts = [_one_type(frames, objects, at, sales, year_ago, checks, s) for s in scopes]
     out = pd.concat(parts, ignore_index=True)
     out.insert(0, "month", frames.month)
     return out
 
 
-def _one_type(frames, objects, at: Positions, sales, checks: Checks, scopes: Scopes):
+def _one_type(frames, objects, at: Positions, sales, year_ago, checks: Checks, scopes: Scopes):
     n_objects = at.objects
     size = len(scopes) * n_objects
 
@@ -185,7 +204,7 @@ def _one_type(frames, objects, at: Positions, sales, checks: Checks, scopes: Sco
         )
         return np.repeat(totals, n_objects)
 
-    now, before, year_ago = sales[THIS], sales[PREVIOUS], sales[YEAR_AGO]
+    now, before = sales[THIS], sales[PREVIOUS]
     volume = grid(now.customer, now.obj, now.quantity).astype("int64")
     requested = grid(now.customer, now.obj, now.requested).astype("int64")
     cents = grid(now.customer, now.obj, now.cents).astype("int64")

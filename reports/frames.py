@@ -3,15 +3,18 @@
 Only the **active** customers count anywhere (DESIGN.md §5), so every frame is cut to them
 here: order lines, checks and forecasts of an inactive customer never reach the formulas.
 
-Order lines of M, M−1 and M−12 come one month per query, only the columns each month's
-formulas use (M−1 and M−12: customer, SKU, quantity). On PostgreSQL each month is a binary
-``COPY`` of one row per order day holding the day's lines as arrays, read straight into numpy:
-a COPY row costs the client a Python-level round of psycopg per row, so a row per line spent
-more time in the client than the server took to produce it. Outside a transaction the three
-months load in parallel on connections of their own, sharing one exported snapshot with the
-rest of the loading, so every frame sees the same committed data. Elsewhere (SQLite, or
-inside the caller's transaction whose rows other connections cannot see) the months load one
-after the other on the job's connection.
+Order lines of M and M−1 come one month per query, only the columns each month's formulas
+use (M−1: customer, SKU, quantity). On PostgreSQL each month is a binary ``COPY`` of one row
+per order day holding the day's lines as arrays, read straight into numpy: psycopg hands a
+COPY over row by row at a Python-level cost per row, so a row per line spent more time in
+the client than the server took to produce it. M−12 only serves year-on-year volume growth,
+and a customer's scopes depend on it only through its manager, so M−12 comes summed in SQL
+per (manager, SKU) over the active customers: tens of thousands of rows, not millions.
+
+Outside a transaction the three queries run in parallel on connections of their own, in one
+snapshot exported by the job's connection, so every frame sees the same committed data.
+Elsewhere (SQLite, or inside the caller's transaction, whose rows other connections cannot
+see) they run one after the other on the job's connection.
 
 Checks are bucketed by their Asia/Shanghai local date: the month runs from local midnight on
 the 1st to local midnight on the 1st of the next month."""
@@ -23,6 +26,7 @@ import struct
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -42,7 +46,6 @@ from markets.models import Forecast, InventoryCheck, OrderLine, PriceCheck, Shel
 
 # periods of the order lines: months back from M
 THIS, PREVIOUS, YEAR_AGO = 0, 1, 12
-PERIODS = (THIS, PREVIOUS, YEAR_AGO)
 
 # column: (SQL expression over the order line ``o``, numpy type); besides, "day" is the
 # line's day as days since the 1st of M. "cents" is the amount × 100, exact in numeric.
@@ -56,8 +59,9 @@ _COLUMNS = {
 DETAILED = ["customer_id", "sku_id", "day", "quantity", "requested", "cents"]
 VOLUME = ["customer_id", "sku_id", "quantity"]
 # what the formulas read of each month's lines
-PERIOD_COLUMNS = {THIS: DETAILED, PREVIOUS: VOLUME, YEAR_AGO: VOLUME}
+PERIOD_COLUMNS = {THIS: DETAILED, PREVIOUS: VOLUME}
 _DTYPES = {"day": "int16", **{c: t for c, (_, t) in _COLUMNS.items()}}
+YEAR_AGO_COLUMNS = {"manager_id": "int64", "sku_id": "int64", "quantity": "int64"}
 
 
 @dataclass
@@ -75,9 +79,12 @@ class Frames:
     skus: pd.DataFrame
     # category_id, parent_id (NaN for a root), name
     categories: pd.DataFrame
-    # order lines of active customers per period (THIS, PREVIOUS, YEAR_AGO), the columns of
+    # order lines of active customers per period (THIS, PREVIOUS), the columns of
     # PERIOD_COLUMNS; cents = amount × 100, day = days since the 1st of M
     lines: dict[int, pd.DataFrame]
+    # volume in M−12 of the active customers per (their manager, SKU): manager_id, sku_id,
+    # quantity; a row for every pair with an order line, even of quantity 0
+    year_ago: pd.DataFrame
     # are there any order lines at all in M−12 (company-wide)?
     has_year_ago: bool
     # forecasts for M of active customers: customer_id, forecast
@@ -99,23 +106,26 @@ def local_month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def load_frames(month: dt.date) -> Frames:
+    loaders = {
+        THIS: partial(load_lines, month, THIS),
+        PREVIOUS: partial(load_lines, month, PREVIOUS),
+        YEAR_AGO: partial(load_year_ago, month),
+    }
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with transaction.atomic(), ExitStack() as stack:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute("SELECT pg_export_snapshot()")
                 snapshot = cursor.fetchone()[0]
-            pool = stack.enter_context(ThreadPoolExecutor(len(PERIODS)))
-            pending = {p: pool.submit(_lines_apart, month, p, snapshot) for p in PERIODS}
-            frames = _load_frames(month, lambda: {p: f.result() for p, f in pending.items()})
-    else:
-        frames = _load_frames(month, lambda: {p: load_lines(month, p) for p in PERIODS})
-    return frames
+            pool = stack.enter_context(ThreadPoolExecutor(len(loaders)))
+            pending = {k: pool.submit(_apart, load, snapshot) for k, load in loaders.items()}
+            return _load_frames(month, lambda: {k: f.result() for k, f in pending.items()})
+    return _load_frames(month, lambda: {k: load() for k, load in loaders.items()})
 
 
-def _load_frames(month: dt.date, lines) -> Frames:
-    """Every frame; ``lines()`` gives each period's raw lines (all customers), called after
-    the other queries so that parallel loads of the lines overlap them."""
+def _load_frames(month: dt.date, loaded) -> Frames:
+    """Every frame; ``loaded()`` gives the raw lines of M and M−1 (all customers) and the
+    M−12 volumes, called after the other queries so that loading them apart overlaps these."""
     active = Customer.objects.filter(status=CustomerStatus.ACTIVE).order_by("id")
     customers = _frame(
         active.values_list("id", "manager_id"), {"customer_id": "int64", "manager_id": "int64"}
@@ -141,17 +151,23 @@ def _load_frames(month: dt.date, lines) -> Frames:
         "inventory": _latest_checks(InventoryCheck, month, "quantity", "stock"),
         "prices": _prices(month),
     }
-    raw = lines()
+    has_year_ago = OrderLine.objects.filter(
+        order_date__gte=add_months(month, -YEAR_AGO),
+        order_date__lt=add_months(month, 1 - YEAR_AGO),
+    ).exists()
+    raw = loaded()
     active_ids = customers["customer_id"].to_numpy()
-    kept = {}
-    for period, frame in raw.items():  # three months
+    lines = {}
+    for period in PERIOD_COLUMNS:
+        frame = raw[period]
         keep = np.isin(frame["customer_id"].to_numpy(), active_ids)
-        kept[period] = frame if keep.all() else frame[keep].reset_index(drop=True)
+        lines[period] = frame if keep.all() else frame[keep].reset_index(drop=True)
     return Frames(
         month=month,
         customers=customers,
-        lines=kept,
-        has_year_ago=len(raw[YEAR_AGO]) > 0,
+        lines=lines,
+        year_ago=raw[YEAR_AGO],
+        has_year_ago=has_year_ago,
         **others,
     )
 
@@ -205,7 +221,7 @@ def _skus(month: dt.date) -> pd.DataFrame:
 
 
 def _lines_sql(month: dt.date, period: int) -> str:
-    """One period's order lines (all customers: the few lines of inactive ones are dropped in
+    """One month's order lines (all customers: the few lines of inactive ones are dropped in
     numpy, cheaper than a join). The dates are our own ISO strings, written into the text
     because COPY takes no parameters. On PostgreSQL one row per order day, each column of
     the day's lines an array; the day's number comes from the group, once per day."""
@@ -232,8 +248,8 @@ def _lines_sql(month: dt.date, period: int) -> str:
 
 
 def load_lines(month: dt.date, period: int, cursor=None) -> pd.DataFrame:
-    """One period's order lines of every customer: the columns of PERIOD_COLUMNS[period].
-    On PostgreSQL through ``cursor`` (default: a cursor of the job's connection)."""
+    """One month's order lines of every customer: the columns of PERIOD_COLUMNS[period].
+    On PostgreSQL through ``cursor`` (default: the job's connection)."""
     query = _lines_sql(month, period)
     names = PERIOD_COLUMNS[period]
     dtypes = {c: _DTYPES[c] for c in names}
@@ -245,31 +261,64 @@ def load_lines(month: dt.date, period: int, cursor=None) -> pd.DataFrame:
         if "cents" in frame:
             frame["cents"] = np.rint(frame["cents"].to_numpy(dtype="float64") * 100)
         return frame.astype(dtypes)
-    with ExitStack() as stack:
-        if cursor is None:
-            connection.ensure_connection()
-            cursor = stack.enter_context(connection.connection.cursor())
-        with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as copy:
-            data = b"".join(copy)  # one block per day: a month is a few dozen
     arrays = [c for c in names if c != "day"]
-    days, counts, columns = _read_day_arrays(data, [_DTYPES[c] for c in arrays])
+    days, counts, columns = _read_day_arrays(_copy_out(query, cursor), [_DTYPES[c] for c in arrays])
     out = {c: columns[i] for i, c in enumerate(arrays)}
     if "day" in names:
         out["day"] = np.repeat(days.astype("int16"), counts)
     return pd.DataFrame({c: out[c] for c in names})
 
 
-def _lines_apart(month: dt.date, period: int, snapshot: str) -> pd.DataFrame:
-    """load_lines on a connection of its own, in the snapshot exported by the job's
+def load_year_ago(month: dt.date, cursor=None) -> pd.DataFrame:
+    """Σ quantity in M−12 per (manager, SKU) over the active customers' order lines:
+    YEAR_AGO_COLUMNS. On PostgreSQL through ``cursor`` (default: the job's connection)."""
+    start = add_months(month, -YEAR_AGO)
+    summed = (
+        f"SELECT c.manager_id, o.sku_id, SUM(o.quantity) AS quantity"
+        f" FROM {OrderLine._meta.db_table} o"
+        f" JOIN {Customer._meta.db_table} c ON c.id = o.customer_id"
+        f" WHERE c.status = '{CustomerStatus.ACTIVE.value}'"
+        f" AND o.order_date >= '{start:%Y-%m-%d}'"
+        f" AND o.order_date < '{add_months(start, 1):%Y-%m-%d}'"
+        " GROUP BY c.manager_id, o.sku_id"
+    )
+    names = list(YEAR_AGO_COLUMNS)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as plain:
+            plain.execute(summed)
+            rows = plain.fetchall()
+        return pd.DataFrame.from_records(rows, columns=names).astype(YEAR_AGO_COLUMNS)
+    # one row of three arrays (none when nothing was ordered), read like a day of lines
+    query = (
+        "SELECT 0, array_agg(s.manager_id), array_agg(s.sku_id), array_agg(s.quantity::bigint)"
+        f" FROM ({summed}) s HAVING count(*) > 0"
+    )
+    _, _, columns = _read_day_arrays(_copy_out(query, cursor), list(YEAR_AGO_COLUMNS.values()))
+    return pd.DataFrame(dict(zip(names, columns, strict=True)))
+
+
+def _copy_out(query: str, cursor=None) -> bytes:
+    """The binary COPY of ``query`` through ``cursor`` (default: the job's connection)."""
+    with ExitStack() as stack:
+        if cursor is None:
+            connection.ensure_connection()
+            cursor = stack.enter_context(connection.connection.cursor())
+        with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as copy:
+            return b"".join(copy)  # one block per row: a few dozen
+
+
+def _apart(load, snapshot: str):
+    """``load(cursor)`` on a connection of its own, in the snapshot exported by the job's
     connection (run in a worker thread: psycopg waits on the server without the GIL)."""
-    params = connection.get_connection_params()
-    with psycopg.connect(**params) as conn:
+    with psycopg.connect(**connection.get_connection_params()) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with conn.cursor() as cursor:
             cursor.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-            frame = load_lines(month, period, cursor)
+            # the three loads already keep both cores busy: no parallel workers on top
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            out = load(cursor)
         conn.rollback()  # read only
-    return frame
+    return out
 
 
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00"

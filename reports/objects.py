@@ -22,6 +22,7 @@ def build_objects(frames: Frames) -> tuple[pd.DataFrame, pd.DataFrame]:
     seen = pd.concat(
         [
             *(lines["sku_id"] for lines in frames.lines.values()),
+            frames.year_ago["sku_id"],
             frames.shelf["sku_id"],
             frames.inventory["sku_id"],
             frames.prices["sku_id"],

@@ -49,6 +49,7 @@ from tests.factories import (
     SkuFactory,
     TeamFactory,
 )
+from tests.test_indicators_job import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -516,46 +517,49 @@ def test_forecast_accuracy_bias_and_coverage(world):
 def test_loading_apart_gives_what_loading_in_the_callers_transaction_gives(
     world, postgres_only, monkeypatch
 ):
-    """Outside a transaction (a worker) each month's lines load on a connection of their own;
-    inside one (where other connections cannot see the caller's rows) on the job's
-    connection. Both give the active customers' lines exactly as the ORM reads them."""
+    """Outside a transaction (a worker) the lines of M, M−1 and the M−12 volumes load on
+    connections of their own; inside one (where other connections cannot see the caller's
+    rows) on the job's connection. Both give the active customers' lines exactly as the ORM
+    reads them, and their M−12 volume per (manager, SKU)."""
     from django.db import transaction
 
     from reports import frames
-    from tests.test_indicators_job import snapshot
 
     apart = []
-    real = frames._lines_apart
-    monkeypatch.setattr(frames, "_lines_apart", lambda *a: apart.append(a[1]) or real(*a))
+    real = frames._apart
+    monkeypatch.setattr(frames, "_apart", lambda *a: apart.append(1) or real(*a))
     loaded = frames.load_frames(M)
-    assert sorted(apart) == sorted(frames.PERIODS)
+    assert len(apart) == 3
     with transaction.atomic():
         inside = frames.load_frames(M)
     assert len(apart) == 3  # inside the transaction: no connection of its own
 
+    active = OrderLine.objects.filter(customer__status="active")
     amount_cents = ExpressionWrapper(F("amount") * 100, output_field=IntegerField())
-    for period in frames.PERIODS:
+    for period, columns in frames.PERIOD_COLUMNS.items():
         start = add_months(M, -period)
         expected = (
-            OrderLine.objects.filter(
-                customer__status="active",
-                order_date__gte=start,
-                order_date__lt=add_months(start, 1),
-            )
+            active.filter(order_date__gte=start, order_date__lt=add_months(start, 1))
             .annotate(cents=amount_cents, requested=F("requested_quantity"))
             .values("customer_id", "sku_id", "order_date", "quantity", "requested", "cents")
         )
         expected = pd.DataFrame.from_records(list(expected))
         expected["day"] = [(d - M).days for d in expected.pop("order_date")]
-        columns = frames.PERIOD_COLUMNS[period]
         expected = expected[columns].astype({c: loaded.lines[period][c].dtype for c in columns})
+        order = ["customer_id", "sku_id", *(["day"] if "day" in columns else [])]
         for got in (loaded, inside):
-            order = ["customer_id", "sku_id", *(["day"] if "day" in columns else [])]
             pd.testing.assert_frame_equal(
                 got.lines[period].sort_values(order, ignore_index=True),
                 expected.sort_values(order, ignore_index=True),
             )
-    assert loaded.has_year_ago and inside.has_year_ago
+    # M−12: c1 s1 8 (a1), c3 s3 5 (a2)
+    a1, a2 = world["cm"]["a1"].pk, world["cm"]["a2"].pk
+    s1, s3 = world["s"]["s1"].pk, world["s"]["s3"].pk
+    for got in (loaded, inside):
+        assert sorted(got.year_ago.itertuples(index=False, name=None)) == sorted(
+            [(a1, s1, 8), (a2, s3, 5)]
+        )
+        assert got.has_year_ago
 
     before = snapshot()
     with transaction.atomic():
