@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.audit_admin import AuditTrailAdmin
+
 from .models import Brand, CatalogChange, Category, Sku
 
 
@@ -40,7 +42,7 @@ class SkuAdmin(admin.ModelAdmin):
 
 
 @admin.register(CatalogChange)
-class CatalogChangeAdmin(admin.ModelAdmin):
+class CatalogChangeAdmin(AuditTrailAdmin):
     """The record of catalogue changes: written by brands.services, never edited."""
 
     list_display = [
@@ -53,16 +55,7 @@ class CatalogChangeAdmin(admin.ModelAdmin):
         "old_value",
         "new_value",
     ]
-    list_filter = ["action", "object_type", "field"]
+    list_filter = ["at", "action", "object_type", "field", ("by", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["object_repr", "old_value", "new_value", "by__username", "by__name"]
     list_select_related = ["by"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from core.audit_admin import AuditTrailAdmin
 
 from .models import Customer, CustomerChange
 
@@ -40,17 +43,27 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerChange)
-class CustomerChangeAdmin(admin.ModelAdmin):
+class CustomerChangeAdmin(AuditTrailAdmin):
     """The audit trail of profile edits: read-only."""
 
-    list_display = ["changed_at", "customer", "field", "old_value", "new_value", "changed_by"]
-    list_filter = ["field", "changed_at"]
-    search_fields = ["customer__code", "customer__name", "changed_by__username"]
+    list_display = ["changed_at", "customer", "field_name", "old_value", "new_value", "changed_by"]
+    list_filter = [
+        "changed_at",
+        "field",
+        ("changed_by", admin.RelatedOnlyFieldListFilter),
+        "customer__manager__team",
+    ]
+    search_fields = [
+        "customer__code",
+        "customer__name",
+        "changed_by__username",
+        "changed_by__name",
+        "old_value",
+        "new_value",
+    ]
     list_select_related = ["customer", "changed_by"]
     date_hierarchy = "changed_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    @admin.display(description=_("字段"), ordering="field")
+    def field_name(self, obj):
+        return obj.field_label

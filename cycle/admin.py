@@ -5,18 +5,58 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import Cycle, StandardAction, WarningRule
+from core.audit_admin import AuditTrailAdmin
+
+from .models import ApprovalRecord, Cycle, PlanStatus, StandardAction, WarningRule
 from .rule_kinds import SPECS, message_fields_of
+
+
+class ApprovalRecordInline(admin.TabularInline):
+    """The cycle's approval history on its page, read-only."""
+
+    model = ApprovalRecord
+    fields = ["at", "document", "transition", "from_status", "to_status", "by", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
-    list_display = ["month", "manager", "problems_excerpt", "updated_at"]
-    list_filter = ["month", "manager__team"]
+    list_display = [
+        "month",
+        "manager",
+        "plan_status",
+        "evaluation_status",
+        "problems_excerpt",
+        "updated_at",
+    ]
+    list_filter = ["month", "plan_status", "evaluation_status", "manager__team"]
     search_fields = ["manager__username", "manager__name", "problems"]
     list_select_related = ["manager"]
     autocomplete_fields = ["manager"]
-    readonly_fields = ["created_at", "updated_at"]
+    # states change only through the workflow services, which write the approval history
+    readonly_fields = [
+        "plan_status",
+        "plan_submitted_at",
+        "plan_decided_at",
+        "plan_decided_by",
+        "plan_comment",
+        "evaluation_status",
+        "evaluation_submitted_at",
+        "evaluation_decided_at",
+        "evaluation_decided_by",
+        "evaluation_comment",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [ApprovalRecordInline]
     date_hierarchy = "month"
     show_full_result_count = False
 
@@ -24,6 +64,60 @@ class CycleAdmin(admin.ModelAdmin):
     def problems_excerpt(self, obj):
         text = obj.problems.replace("\n", " ")
         return text if len(text) <= 40 else f"{text[:40]}…"
+
+
+@admin.register(ApprovalRecord)
+class ApprovalRecordAdmin(AuditTrailAdmin):
+    """Every submission, approval and return of a monthly plan or evaluation: read-only, written
+    by cycle.services.workflow."""
+
+    list_display = [
+        "at",
+        "document",
+        "transition",
+        "month",
+        "manager",
+        "status_change",
+        "by",
+        "comment_excerpt",
+    ]
+    list_filter = [
+        "at",
+        "document",
+        "transition",
+        ("by", admin.RelatedOnlyFieldListFilter),
+        "cycle__manager__team",
+    ]
+    search_fields = [
+        "cycle__manager__username",
+        "cycle__manager__name",
+        "by__username",
+        "by__name",
+        "comment",
+    ]
+    list_select_related = ["cycle__manager", "by"]
+    date_hierarchy = "at"
+
+    @admin.display(description=_("月份"), ordering="cycle__month")
+    def month(self, obj):
+        return f"{obj.cycle.month:%Y-%m}"
+
+    @admin.display(description=_("客户经理"), ordering="cycle__manager__username")
+    def manager(self, obj):
+        return obj.cycle.manager
+
+    @admin.display(description=_("状态变化"))
+    def status_change(self, obj):
+        return f"{_status_label(obj.from_status)} → {_status_label(obj.to_status)}"
+
+    @admin.display(description=_("意见"))
+    def comment_excerpt(self, obj):
+        text = obj.comment.replace("\n", " ")
+        return text if len(text) <= 40 else f"{text[:40]}…"
+
+
+def _status_label(value: str) -> str:
+    return PlanStatus(value).label if value in PlanStatus.values else value
 
 
 @admin.register(StandardAction)

@@ -1,9 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from brands.models import Sku
 from core.month_field import MonthField
 from customers.models import TIER_BANDS, BusinessFormat, MarketType
+from imports.upload_checks import check_upload
 
 from .models import (
     ACTION_TEXT_MAX_LENGTH,
@@ -73,14 +75,12 @@ class ForecastImportForm(forms.Form):
     file = forms.FileField(
         label=_("预测文件"),
         help_text=_("CSV 或 Excel（.xlsx），列：客户编码、预测量；可选“月份”列须为计划月份。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(_("只支持 CSV 或 .xlsx 文件。"))
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError(_("文件不能超过 5 MB。"))
+        check_upload(upload, max_bytes=settings.FORECAST_IMPORT_MAX_BYTES)
         return upload
 
 

@@ -1,9 +1,9 @@
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from .models import ImportKind
+from .upload_checks import check_upload
 
 
 class UploadForm(forms.Form):
@@ -17,12 +17,9 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(_("只支持 .csv 或 .xlsx 文件。"))
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("文件太大（%(size)s），上限 %(limit)s；更大的文件请用命令 import_data 导入。")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-            )
+        check_upload(
+            upload,
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            too_big_hint=_("更大的文件请用命令 import_data 导入。"),
+        )
         return upload

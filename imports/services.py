@@ -16,6 +16,7 @@ from markets.order_copy import import_orders_copy
 from .models import ImportJob, ImportKind, ImportStatus
 from .registry import IMPORTERS
 from .table import ImportFileError, RowError, Table, read_upload
+from .upload_checks import check_content
 from .upsert import WriteCounts
 
 logger = logging.getLogger(__name__)
@@ -95,8 +96,7 @@ def import_job_create(*, kind: str, filename: str, content: bytes, dry_run: bool
     """Store the upload and queue it; the worker runs ``import_job_run``."""
     from .tasks import run_import_job
 
-    if len(content) > settings.IMPORT_MAX_UPLOAD_BYTES:
-        raise ImportFileError(_("文件太大。"))
+    check_content(content=content, filename=filename, max_bytes=settings.IMPORT_MAX_BYTES)
     job = ImportJob.objects.create(
         kind=kind, filename=filename, content=content, dry_run=dry_run, created_by=by
     )

@@ -2,6 +2,7 @@
 environment (DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "django_celery_beat",
+    "axes",
     "core",
     "accounts",
     "customers",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last, as django-axes asks: turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,6 +101,11 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# AxesStandaloneBackend only refuses locked-out logins; ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -123,10 +132,74 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Imports: the upload page refuses anything larger; the CLI has no limit.
-IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# --- Uploads (imports/upload_checks.py) ---------------------------------------------------
+# Largest file each upload accepts; bigger data files go through the import_data command,
+# which has no limit. The reverse proxy's body limit should be a little above the largest.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+FORECAST_IMPORT_MAX_BYTES = int(os.environ.get("FORECAST_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# Form fields other than files: Django's default, far above the largest form (forecast grid).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Files up to this size stay in memory; larger ones go to a temporary file, which stops
+# growing past the largest limit above (an oversized upload is refused by its real size).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "imports.upload_checks.CappedTemporaryFileUploadHandler",
+]
+
+# --- Login throttling (django-axes) ------------------------------------------------------
+# LOGIN_FAILURE_LIMIT wrong passwords for one username from one address lock that pair out
+# for LOGIN_LOCKOUT_MINUTES; a successful login resets the count. Admins lift a lockout
+# early in the admin site (Axes → Access attempts: delete the row). config.settings.test
+# switches it off; tests/test_security.py switches it back on.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The page promises "try again in 15 minutes": more attempts while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: trust only
+# the connection's address). Behind the intranet proxy this is 1.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# --- Security headers: in every environment, so a page that breaks them breaks early ------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+try:  # Content-Security-Policy is built into Django 6; 5.2 (Python 3.11) sends none
+    from django.utils.csp import CSP
+except ImportError:
+    CSP = None
+if CSP is not None:
+    # Everything is served by the app itself (no CDN). Scripts come only from static files
+    # (or an inline <script nonce="{{ csp_nonce }}">): no inline event handlers, data-*
+    # attributes wired by static/js/behaviours.js instead. Inline styles stay allowed:
+    # templates set CSS variables in style="" and htmx adds its indicator <style>.
+    SECURE_CSP = {
+        "default-src": [CSP.SELF],
+        "script-src": [CSP.SELF, CSP.NONCE],
+        "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+        "img-src": [CSP.SELF, "data:"],
+        "font-src": [CSP.SELF],
+        "connect-src": [CSP.SELF],
+        "object-src": [CSP.NONE],
+        "base-uri": [CSP.SELF],
+        "form-action": [CSP.SELF],
+        "frame-ancestors": [CSP.NONE],
+    }
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    )
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+
+# Where the ``no_visit`` warning rule counts each customer's valid visits of a month
+# (cycle/visit_sources.py); empty skips the rule.
+CYCLE_VISIT_SOURCE = "cycle.execution_counts.valid_visits_by_customer"
 
 # --- Redis: broker and cache when REDIS_URL is set, otherwise in-process ---------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -171,5 +244,7 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes: keep the lockout warnings, not its start banner and per-attempt notes
+        "axes": {"level": "WARNING"},
     },
 }

@@ -15,3 +15,7 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Serve static files straight from the app folders; nothing is collected in development.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# django-axes needs the request in every authenticate() call; tests that call it bare (and
+# force_login) would trip over it. tests/test_security.py switches throttling back on.
+AXES_ENABLED = False

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -22,6 +23,7 @@ from accounts.models import User
 from core.months import add_months, month_end
 from customers.models import CustomerStatus
 from customers.selectors import customers_visible_to
+from imports.upload_checks import check_content
 from markets.services import forecasts_import, forecasts_save
 
 from ..models import (
@@ -403,6 +405,7 @@ def plan_forecasts_save(*, cycle: Cycle, by: User, quantities: dict) -> int:
 def plan_forecasts_import(*, cycle: Cycle, by: User, content: bytes, filename: str):
     """Import the plan month's forecasts from a file (客户编码, 预测量): all or nothing.
     Returns (rows written, row errors)."""
+    check_content(content=content, filename=filename, max_bytes=settings.FORECAST_IMPORT_MAX_BYTES)
     with transaction.atomic():
         locked = plan_lock(cycle=cycle, by=by)
         codes = dict(own_customers(locked).values_list("code", "pk"))
