@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("plans/", include("cycle.urls")),
     path("feed/", include("cycle.feed_urls")),
     path("brand-tasks/", include("cycle.brand_task_urls")),
+    path("visits/", include("cycle.visit_urls")),
     path("", include("accounts.urls")),
     prefix_default_language=False,
 )

@@ -21,12 +21,14 @@ from .models import (
     ApprovalRecord,
     BrandTask,
     Cycle,
+    Document,
     EntryKind,
     FeedEntry,
     FeedRead,
     MarketingAction,
     PlannedVisit,
     PlanStatus,
+    ReviewStatus,
 )
 from .services import cycle_get_or_create, own_customers
 
@@ -58,7 +60,19 @@ def plan_for(*, user: User, username: str, month: dt.date) -> Cycle:
 
 
 def plan_history(*, cycle: Cycle) -> QuerySet[ApprovalRecord]:
-    return ApprovalRecord.objects.filter(cycle=cycle).select_related("by").order_by("at", "id")
+    return _history(cycle, Document.PLAN)
+
+
+def evaluation_history(*, cycle: Cycle) -> QuerySet[ApprovalRecord]:
+    return _history(cycle, Document.EVALUATION)
+
+
+def _history(cycle: Cycle, document: str) -> QuerySet[ApprovalRecord]:
+    return (
+        ApprovalRecord.objects.filter(cycle=cycle, document=document)
+        .select_related("by")
+        .order_by("at", "id")
+    )
 
 
 def approval_queue(*, user: User) -> QuerySet[Cycle]:
@@ -73,6 +87,26 @@ def approval_queue(*, user: User) -> QuerySet[Cycle]:
             actions_count=Count("actions", filter=Q(actions__removed_at__isnull=True)),
         )
         .order_by("plan_submitted_at")
+    )
+
+
+def evaluation_queue(*, user: User) -> QuerySet[Cycle]:
+    """Month-end evaluations waiting for ``user``'s review: a market manager's, of their
+    team, as for plans."""
+    if user.role != Role.MARKET_MANAGER:
+        return Cycle.objects.none()
+    return (
+        Cycle.objects.filter(
+            evaluation_status=PlanStatus.SUBMITTED, manager__team__market_manager=user
+        )
+        .exclude(manager=user)
+        .select_related("manager")
+        .annotate(
+            improvements_pending=Count(
+                "improvements", filter=Q(improvements__review_status=ReviewStatus.PENDING)
+            )
+        )
+        .order_by("evaluation_submitted_at")
     )
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.months import add_months
+from core.months import add_months, current_month
 
+from .evaluation_figures import planned_visit_counts
+from .improvements import improvement_summary
 from .models import Cycle, PlanStatus
 
 DONE, CURRENT, TODO = "done", "current", "todo"
+NOTHING_PLANNED = {"planned": 0, "honoured": 0}
+NO_ITEMS = {"total": 0, "returned": 0}
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,38 @@ def cycle_steps(*, cycle: Cycle) -> list[Step]:
     plan_url = reverse("plans:detail", args=[username, month])
     analysis_url = reverse("reports:manager", args=[username])
     analysis_url += f"?month={add_months(cycle.month, -1):%Y-%m}"
+    evaluation_url = reverse("plans:evaluation", args=[username, month])
+
+    # 实施: over when the month is over, or when every planned visit day has had its visit;
+    # before the plan is approved there is nothing to count (the home page stays cheap)
+    ended = current_month() > cycle.month
+    visits = planned_visit_counts(cycle=cycle) if approved or ended else NOTHING_PLANNED
+    executed = ended or (visits["planned"] > 0 and visits["honoured"] >= visits["planned"])
+    if visits["planned"]:
+        execution_note = _("按计划拜访 %(done)d/%(planned)d") % {
+            "done": visits["honoured"],
+            "planned": visits["planned"],
+        }
+    else:
+        execution_note = _("计划批准后按周安排拜访")
+
+    evaluated = cycle.evaluation_status == PlanStatus.APPROVED
+    evaluating = executed or cycle.evaluation_status != PlanStatus.DRAFT
+    evaluation_state = DONE if evaluated else CURRENT if evaluating else TODO
+    if cycle.evaluation_status == PlanStatus.DRAFT:
+        evaluation_note = _("周小结与月总结")
+    else:
+        evaluation_note = cycle.get_evaluation_status_display()
+
+    # 改进 follows the evaluation: items written before it do not finish the cycle early
+    items = improvement_summary(cycle=cycle) if evaluation_state != TODO else NO_ITEMS
+    improved = items["total"] > 0 and items["returned"] == 0
+    if items["returned"]:
+        improvement_note = _("%(n)d 项被退回") % {"n": items["returned"]}
+    elif items["total"]:
+        improvement_note = _("%(n)d 项改进事项") % {"n": items["total"]}
+    else:
+        improvement_note = _("改进事项")
     return [
         Step(
             1,
@@ -45,7 +81,30 @@ def cycle_steps(*, cycle: Cycle) -> list[Step]:
             cycle.get_plan_status_display(),
             plan_url,
         ),
-        Step(3, _("实施"), CURRENT if approved else TODO, _("计划批准后按周安排拜访"), plan_url),
-        Step(4, _("评估"), TODO, _("周小结与月总结"), plan_url),
-        Step(5, _("改进"), TODO, _("改进事项"), plan_url),
+        Step(
+            3,
+            _("实施"),
+            DONE if executed else CURRENT if approved else TODO,
+            execution_note,
+            _execution_url(cycle, ended=ended, default=plan_url),
+        ),
+        Step(4, _("评估"), evaluation_state, evaluation_note, evaluation_url),
+        Step(
+            5,
+            _("改进"),
+            DONE if improved else CURRENT if evaluation_state != TODO else TODO,
+            improvement_note,
+            evaluation_url + "#improvements",
+        ),
     ]
+
+
+def _execution_url(cycle: Cycle, *, ended: bool, default: str) -> str:
+    """Today's visits while the month runs; the month's task execution table once it is
+    over; the plan where those pages do not exist."""
+    try:
+        if ended:
+            return reverse("plans:tasks", args=[cycle.manager.username, f"{cycle.month:%Y-%m}"])
+        return reverse("visits:today")
+    except NoReverseMatch:
+        return default

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import forecasts, guidance, plans, schedule
+from .views import evaluation, forecasts, guidance, plans, schedule
+from .views import tasks as task_views
 
 app_name = "plans"
 PLAN = "<str:username>/<str:month>/"
@@ -20,4 +21,26 @@ urlpatterns = [
     path(PLAN + "forecasts/<int:customer_id>/", forecasts.cell, name="forecast_cell"),
     path(PLAN + "schedule/", schedule.calendar, name="schedule"),
     path(PLAN + "schedule/<str:date>/", schedule.day, name="schedule_day"),
+    path(PLAN + "tasks/", task_views.table, name="tasks"),
+    path(PLAN + "tasks.xlsx", task_views.export, name="tasks_xlsx"),
+    path(PLAN + "weeks/<str:date>/summary/", schedule.week_summary, name="week_summary"),
+    path(PLAN + "evaluation/", evaluation.evaluation, name="evaluation"),
+    path(PLAN + "evaluation/summary/", evaluation.summary, name="evaluation_summary"),
+    path(PLAN + "evaluation/do/<str:name>/", evaluation.transition, name="evaluation_transition"),
+    path(PLAN + "improvements/", evaluation.improvements, name="improvements"),
+    path(
+        PLAN + "improvements/<int:pk>/done/",
+        evaluation.improvement_done,
+        name="improvement_done",
+    ),
+    path(
+        PLAN + "improvements/<int:pk>/edit/",
+        evaluation.improvement_edit,
+        name="improvement_edit",
+    ),
+    path(
+        PLAN + "improvements/<int:pk>/review/",
+        evaluation.improvement_review_view,
+        name="improvement_review",
+    ),
 ]

@@ -1,7 +1,9 @@
 """Where the ``no_visit`` warning rule learns how often each customer was visited.
 
-Visits are not recorded yet (a later issue adds them). Until then there is no source and the
-rule is skipped with a reason: answering "nobody was visited" would flag every customer.
+The default source (``config/settings/base.py``) is
+``cycle.execution_counts.valid_visits_by_customer``: the recorded visits checked in and out at
+least a minute apart. With the setting empty there is no source and the rule is skipped with a
+reason, rather than answering "nobody was visited" and flagging every customer.
 
 A source is a callable ``source(*, customer_ids: list[int], month: datetime.date)`` returning
 a mapping customer id → number of valid visits in that month (customers left out had none),

@@ -16,8 +16,8 @@ active rule needs it:
 - the latest shelf check per customer × key SKU up to the end of M (local time), the latest
   inventory and price checks per customer × SKU in M (Asia/Shanghai month), the month's
   order volume per customer × SKU for the inventory ratio (one SQL aggregation), the SKUs.
-- the visits, from the pluggable source of ``cycle.visit_sources`` (none yet: the
-  ``no_visit`` rules are then skipped with a reason, never evaluated as "no visits").
+- the visits, from the pluggable source of ``cycle.visit_sources`` (the valid visits; with
+  no source the ``no_visit`` rules are skipped with a reason, never evaluated as "no visits").
 
 Customers without a stored row for M (activated or created after the month was computed) are
 only tested by the check-based rules. Comparisons allow 1e-9 for floating point, so a value

@@ -7,7 +7,9 @@
 - forecast error = (forecast − requested) / requested, empty without a forecast or when
   nothing was requested;
 - inventory-to-sales = Σ latest inventory in M of the SKUs checked at the customer ÷ Σ the
-  customer's volume in M of those same SKUs (empty without a check or without that volume).
+  customer's volume in M of those same SKUs (empty without a check or without that volume);
+- visits done: valid visits in M (checked in and out at least a minute apart); actions
+  done: the customer's planned actions of M marked done (``cycle.execution_counts``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ STORED = [
     "requested",
     "forecast_error",
     "inventory_to_sales",
+    "visits_done",
+    "actions_done",
 ]
 
 
@@ -65,6 +69,7 @@ def customer_indicators(frames: Frames) -> pd.DataFrame:
     stock = frames.inventory.merge(sku_volume, on=["customer_id", "sku_id"], how="left")
     stock = stock.fillna({"quantity": 0}).groupby("customer_id")[["stock", "quantity"]].sum()
 
+    execution = frames.customer_execution.reindex(ids, fill_value=0).astype("int64")
     out = pd.DataFrame(
         {
             "month": frames.month,
@@ -90,6 +95,8 @@ def customer_indicators(frames: Frames) -> pd.DataFrame:
             "inventory_to_sales": ratio(
                 per_customer(stock["stock"], fill=np.nan), per_customer(stock["quantity"])
             ),
+            "visits_done": execution["visits_done"].to_numpy(),
+            "actions_done": execution["actions_done"].to_numpy(),
             "volume_before": volume_before,
         }
     )

@@ -76,6 +76,8 @@ CUSTOMER_COLUMNS = [
     "requested",
     "forecast_error",
     "inventory_to_sales",
+    "visits_done",
+    "actions_done",
 ]
 MANAGER_COLUMNS = [
     "month",

@@ -42,6 +42,7 @@ from accounts.models import Role, Team, User
 from brands.models import Category, Sku, SkuStatus
 from core.months import add_months, month_end
 from customers.models import Customer, CustomerStatus
+from cycle.execution_counts import customer_execution_counts, execution_counts
 from markets.models import Forecast, InventoryCheck, OrderLine, PriceCheck, ShelfCheck
 
 # periods of the order lines: months back from M
@@ -95,6 +96,11 @@ class Frames:
     inventory: pd.DataFrame
     # every retail price observed in M at an active customer: customer_id, sku_id, price
     prices: pd.DataFrame
+    # the month's plan carried out, from the cycles (cycle.execution_counts): per manager
+    # (index manager_id) actions_planned, actions_done, visits_planned, visits_done; per
+    # active customer (index customer_id) visits_done, actions_done; absent ones had none
+    execution: pd.DataFrame
+    customer_execution: pd.DataFrame
 
 
 def local_month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -150,6 +156,8 @@ def _load_frames(month: dt.date, loaded) -> Frames:
         "shelf": _latest_checks(ShelfCheck, month, "on_shelf", "on_shelf"),
         "inventory": _latest_checks(InventoryCheck, month, "quantity", "stock"),
         "prices": _prices(month),
+        "execution": execution_counts(month=month),
+        "customer_execution": customer_execution_counts(month=month),
     }
     has_year_ago = OrderLine.objects.filter(
         order_date__gte=add_months(month, -YEAR_AGO),

@@ -6,7 +6,11 @@ without lines):
 - forecast accuracy = 1 − Σ|forecast − requested| / Σ requested (WAPE-based);
 - forecast bias = Σ(forecast − requested) / Σ requested;
 both empty when Σ requested = 0; forecast coverage = customers with a forecast / customers.
-Actions and visits stay 0 (completion empty) until the planning and visit records exist."""
+
+Actions planned/done and visits planned/done come from the manager's cycle of M, counted in
+SQL by ``cycle.execution_counts`` (planned = the plan's actions, temporary tasks left out;
+done = those marked ★; visits done = valid visits of at least a minute); completion rate =
+actions done / actions planned, empty without planned actions."""
 
 from __future__ import annotations
 
@@ -64,7 +68,9 @@ def manager_indicators(frames: Frames, customer_rows: pd.DataFrame) -> pd.DataFr
     with_forecast = per_manager(sums["n"])
     requested = per_manager(sums["requested"])
     wape = ratio(per_manager(sums["abs_error"]), requested)
-    zeros = np.zeros(len(ids), dtype="int64")
+    execution = frames.execution.reindex(ids, fill_value=0).astype("int64")
+    actions_planned = execution["actions_planned"].to_numpy()
+    actions_done = execution["actions_done"].to_numpy()
     return pd.DataFrame(
         {
             "month": frames.month,
@@ -76,10 +82,10 @@ def manager_indicators(frames: Frames, customer_rows: pd.DataFrame) -> pd.DataFr
             "forecast_accuracy": 1.0 - wape,
             "forecast_bias": ratio(per_manager(sums["error"]), requested),
             "forecast_coverage": ratio(with_forecast, customers),
-            "actions_planned": zeros,
-            "actions_done": zeros,
-            "completion_rate": np.full(len(ids), np.nan),
-            "visits_planned": zeros,
-            "visits_done": zeros,
+            "actions_planned": actions_planned,
+            "actions_done": actions_done,
+            "completion_rate": ratio(actions_done, actions_planned),
+            "visits_planned": execution["visits_planned"].to_numpy(),
+            "visits_done": execution["visits_done"].to_numpy(),
         }
     ).astype({"team_id": "Int64"})

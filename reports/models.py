@@ -133,7 +133,8 @@ class CustomerIndicator(models.Model):
     requested = models.BigIntegerField(_("需求量（条）"), default=0)
     forecast_error = _rate(_("预测误差"))
     inventory_to_sales = _rate(_("存销比"))
-    # filled by the visit and action records once they exist (DESIGN.md §4)
+    # from the month's cycles (cycle/execution_counts.py): valid visits (checked in and out at
+    # least a minute apart), and the customer's planned actions (not temporary) marked done
     visits_done = models.PositiveIntegerField(_("已拜访次数"), default=0)
     actions_done = models.PositiveIntegerField(_("已完成动作"), default=0)
 
@@ -176,7 +177,9 @@ class ManagerIndicator(models.Model):
     forecast_accuracy = _rate(_("预测准确率"))
     forecast_bias = _rate(_("预测偏差"))
     forecast_coverage = _rate(_("预测覆盖率"))
-    # filled by the planning and visit work once it exists (DESIGN.md §4)
+    # from the manager's cycle of the month (cycle/execution_counts.py): planned = the plan's
+    # actions not removed, temporary tasks left out; done = those marked done; completion =
+    # done / planned; visits planned = the weekly arrangement's days; done = valid visits
     actions_planned = models.PositiveIntegerField(_("计划动作"), default=0)
     actions_done = models.PositiveIntegerField(_("已完成动作"), default=0)
     completion_rate = _rate(_("动作完成率"))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.selectors import teams_visible_to
 from core.months import add_months
+from cycle.improvements import open_improvements
 from cycle.selectors import cycle_for
 from cycle.services import cycle_save_problems
 
@@ -44,6 +45,10 @@ def analysis_manager(request, username: str):
     month = month_choice(request.GET.get("month"))
     context = manager_context(
         user=request.user, username=username, month=month, rule=request.GET.get("rule", "")
+    )
+    # the improvement items still open from earlier months, to carry into this plan
+    context["open_improvements"] = open_improvements(
+        user=request.user, manager=context["manager"], before_month=context["cycle"].month
     )
     return render(request, "reports/analysis_manager.html", context)
 

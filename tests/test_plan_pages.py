@@ -268,7 +268,7 @@ class TestForecastGrid:
             PLAN + "forecasts/import/",
             {"file": SimpleUploadedFile("x.pdf", b"%PDF", "application/pdf")},
         )
-        assert wrong_type.status_code == 400 and "只支持 CSV 或 .xlsx" in html(wrong_type)
+        assert wrong_type.status_code == 400 and "只支持 .csv 或 .xlsx" in html(wrong_type)
 
     def test_grid_shows_last_months_and_existing_forecasts(self, client, two_teams, plan):
         a = two_teams["customers"]["a1"]

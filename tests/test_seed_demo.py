@@ -6,12 +6,15 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
+from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from brands.models import Sku
-from core.months import previous_month
+from core.months import current_month, month_end, previous_month
 from customers.models import Customer
-from markets.models import Forecast, OrderLine
+from cycle.execution_counts import short_visit, valid_visit
+from cycle.models import Cycle, MarketingAction, PlannedVisit, Visit
+from markets.models import Forecast, OrderLine, ShelfCheck
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,6 +50,46 @@ def test_small_demo_data(seeded):
     assert all(150 <= row["n"] <= 220 for row in per_manager)
 
 
+def test_demo_has_last_and_this_months_work(seeded):
+    """Approved plans with actions and a weekly arrangement for last month and this one;
+    last month's visits, a few under a minute; some actions done; checks on visit days."""
+    last, this = previous_month(), current_month()
+    managers = User.objects.filter(role=Role.CUSTOMER_MANAGER)
+    for month in (last, this):
+        cycles = Cycle.objects.filter(month=month)
+        assert cycles.count() == managers.count() == 8
+        assert set(cycles.values_list("plan_status", flat=True)) == {"approved"}
+        assert all(c.plan_decided_by.team_id == c.manager.team_id for c in cycles)
+        assert MarketingAction.objects.filter(cycle__month=month).exists()
+    # 17–28 customers a workday (now and then a day over the limit), all own active ones
+    per_day = (
+        PlannedVisit.objects.filter(cycle__month=last)
+        .values("cycle", "date")
+        .annotate(n=Count("id"))
+        .values_list("n", flat=True)
+    )
+    assert 17 <= sorted(per_day)[len(per_day) // 2] <= 28
+    assert not PlannedVisit.objects.exclude(customer__manager=F("cycle__manager")).exists()
+    visits = Visit.objects.filter(date__gte=last, date__lte=month_end(last))
+    planned = PlannedVisit.objects.filter(cycle__month=last).count()
+    assert 0.7 * planned <= visits.filter(valid_visit()).count() <= 1.3 * planned
+    assert 0 < visits.filter(short_visit()).count() < 0.1 * visits.count()
+    assert not Visit.objects.filter(date__gte=timezone.localdate()).exists()
+    done = MarketingAction.objects.filter(cycle__month=last, done_at__isnull=False)
+    assert 0 < done.count() < MarketingAction.objects.filter(cycle__month=last).count()
+    assert not done.filter(temporary=False).exclude(done_visit__customer=F("customer")).exists()
+    carried = MarketingAction.objects.filter(cycle__month=this, source="carried")
+    assert carried.exists() and not carried.filter(origin__done_at__isnull=False).exists()
+    visit_days = set(visits.values_list("customer_id", "date"))
+    checked = {
+        (customer, timezone.localtime(at).date())
+        for customer, at in ShelfCheck.objects.filter(observed_at__date__gte=last).values_list(
+            "customer_id", "observed_at"
+        )
+    }
+    assert checked & visit_days
+
+
 def test_refuses_a_database_with_data_unless_flushed(seeded):
     with pytest.raises(CommandError, match="--flush"):
         call_command("seed_demo", stdout=io.StringIO())
@@ -72,11 +115,16 @@ def test_if_empty_only_lists_the_logins_when_data_exists(seeded):
 
 
 def test_indicators_are_computed_for_every_month_and_flushed_with_the_data():
-    from reports.models import IndicatorRun, ScopeIndicator
+    from reports.models import IndicatorRun, ManagerIndicator, ScopeIndicator
 
     call_command("seed_demo", stdout=io.StringIO())
 
     months = set(IndicatorRun.objects.filter(status="succeeded").values_list("month", flat=True))
     assert len(months) == 13 and previous_month() in months
+    # last month's indicators count the demo's plans and visits
+    last = ManagerIndicator.objects.filter(month=previous_month())
+    assert last.count() == 8
+    assert all(m.actions_planned > m.actions_done > 0 for m in last)
+    assert all(m.visits_planned > 0 and m.visits_done > 0 for m in last)
     call_command("seed_demo", "--flush", "--months", "1", "--no-indicators", stdout=io.StringIO())
     assert not ScopeIndicator.objects.exists()

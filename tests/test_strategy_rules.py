@@ -70,6 +70,14 @@ def at(*parts):
     return dt.datetime(*parts, tzinfo=SH)
 
 
+@pytest.fixture(autouse=True)
+def no_visit_source(settings):
+    """This world records no visits: with the real source every customer would also be
+    flagged ``no_visit``, so the rule is left without a source here; the tests of that rule
+    plug one in (tests/test_visit_indicators.py tests the real one)."""
+    settings.CYCLE_VISIT_SOURCE = ""
+
+
 @pytest.fixture
 def world():
     ta, tb = TeamFactory(code="TA"), TeamFactory(code="TB")

@@ -134,12 +134,18 @@ def create_catalog(frame: pd.DataFrame) -> tuple[np.ndarray, int, int]:
 
 
 def write_rows(
-    model, frames: Iterable[pd.DataFrame], money: tuple[str, ...] = (), times: tuple[str, ...] = ()
+    model,
+    frames: Iterable[pd.DataFrame],
+    money: tuple[str, ...] = (),
+    times: tuple[str, ...] = (),
+    blank: tuple[str, ...] = (),
 ) -> int:
     """Append ``frames`` (columns named as the table's columns) to ``model``'s table.
 
     Dates come as datetime64, the ``times`` columns as datetime64 in UTC and the ``money``
-    columns as integer cents; each is turned into what the database takes.
+    columns as integer cents; each is turned into what the database takes. Missing values
+    (NaN, NaT, NA) are written as NULL; the ``blank`` columns are text that may be empty,
+    which stays an empty string (COPY's CSV would read an empty field as NULL).
     """
     total = 0
     if connection.vendor == "postgresql":
@@ -149,8 +155,13 @@ def write_rows(
         if first is None:
             return 0
         columns = sql.SQL(", ").join(map(sql.Identifier, first.columns))
-        statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-            sql.Identifier(model._meta.db_table), columns
+        options = sql.SQL("FORMAT csv")
+        if blank:
+            options += sql.SQL(", FORCE_NOT_NULL ({})").format(
+                sql.SQL(", ").join(map(sql.Identifier, blank))
+            )
+        statement = sql.SQL("COPY {} ({}) FROM STDIN WITH ({})").format(
+            sql.Identifier(model._meta.db_table), columns, options
         )
         with (
             connection.connection.cursor() as cursor,
@@ -234,7 +245,16 @@ def _bare_table(cursor, table: str):
 
 def _text(column: pd.Series, is_money: bool, is_time: bool, utc_suffix: str):
     """A column as the database takes it: money in yuan (a float is exact as "%.2f" at these
-    magnitudes), dates and UTC times as ISO strings; SQLite keeps times naive, in UTC."""
+    magnitudes), dates and UTC times as ISO strings; SQLite keeps times naive, in UTC.
+    Missing values become None (NULL), the others plain Python values."""
+    if column.empty:
+        return np.empty(0, dtype=object)
+    missing = column.isna().to_numpy()
+    if missing.any():
+        out = np.full(len(column), None, dtype=object)
+        present = _text(column[~missing], is_money, is_time, utc_suffix)
+        out[~missing] = present.tolist() if isinstance(present, np.ndarray) else list(present)
+        return out
     values = column.to_numpy()
     if is_money:
         return values / 100

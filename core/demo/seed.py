@@ -6,11 +6,13 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from brands.models import Brand, Category, Sku
 from core.months import add_months, previous_month
 from customers.models import Customer
+from cycle.models import MarketingAction, PlannedVisit, Visit
 from markets.models import (
     Forecast,
     InventoryCheck,
@@ -22,6 +24,7 @@ from markets.models import (
 
 from . import load
 from .customers import build_customers
+from .execution import Staff, execution_months, seed_execution
 from .forecasts import build_forecasts
 from .observations import build_observations
 from .orders import OrderModel
@@ -30,7 +33,19 @@ from .scale import Scale
 from .skus import build_skus
 
 # the tables the first reports read
-ANALYZED = (Customer, Sku, OrderLine, Forecast, ShelfCheck, InventoryCheck, PriceCheck, MarketInfo)
+ANALYZED = (
+    Customer,
+    Sku,
+    OrderLine,
+    Forecast,
+    ShelfCheck,
+    InventoryCheck,
+    PriceCheck,
+    MarketInfo,
+    Visit,
+    PlannedVisit,
+    MarketingAction,
+)
 
 
 class Timer:
@@ -89,12 +104,21 @@ def seed(scale: Scale, months: int, seed: int, write: Callable[[str], None]):
 
     model = OrderModel(customers, skus, scale, month_list, stream(4))
     cust_ids, sku_ids = ids["customer"], ids["sku"]
+    # each manager's volume in the months the demo's plans set goals from
+    goal_months = {add_months(m, -1) for m in execution_months(timezone.localdate())}
+    volumes: dict = {}
 
     def order_frames():
         for index, month in enumerate(month_list):
             started = time.perf_counter()
             lines = model.lines(index).frame
             write(f"    {month:%Y-%m}: {len(lines):,} ({time.perf_counter() - started:.1f} s)")
+            if month in goal_months:
+                volumes[month] = np.bincount(
+                    customers["manager"].to_numpy()[lines["customer"].to_numpy()],
+                    weights=lines["quantity"].to_numpy(),
+                    minlength=len(managers),
+                )
             yield pd.DataFrame(
                 {
                     "order_date": lines["order_date"],
@@ -146,6 +170,28 @@ def seed(scale: Scale, months: int, seed: int, write: Callable[[str], None]):
                 t, [f], money=("price",), times=("observed_at",)
             ),
         )
+
+    mm_of_team = [users[f"mm{n + 1}"].pk for n in range(len(scale.teams))]
+    staff = Staff(
+        manager_ids=manager_ids,
+        market_manager_ids=np.array(
+            [mm_of_team[i // scale.managers_per_team] for i in range(len(managers))],
+            dtype=np.int64,
+        ),
+    )
+    started = time.perf_counter()
+    executed = seed_execution(
+        customers=customers,
+        cust_ids=cust_ids,
+        staff=staff,
+        observed=observed,
+        volumes=volumes,
+        today=timezone.localdate(),
+        rng=stream(7),
+    )
+    timer.counts.update(executed)
+    rows = "，".join(f"{m._meta.verbose_name_plural} {n:,}" for m, n in executed.items())
+    write(f"  {rows} ({time.perf_counter() - started:.1f} s)")
 
     if connection.vendor == "postgresql":
         # fresh statistics, or the first reports plan their joins on empty-table guesses

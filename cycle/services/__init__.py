@@ -6,6 +6,7 @@ from .errors import NotAllowedNow
 from .evaluation import (
     evaluation_save_summary,
     improvement_add,
+    improvement_may_review,
     improvement_review,
     improvement_set_done,
     improvement_update,
@@ -83,6 +84,7 @@ __all__ = [
     "flowing_arrangements",
     "guidance_post",
     "improvement_add",
+    "improvement_may_review",
     "improvement_review",
     "improvement_set_done",
     "improvement_update",

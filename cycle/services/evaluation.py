@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from brands.selectors import key_skus
 from core.months import add_months, month_end
 
 from ..models import (
@@ -109,6 +110,8 @@ def improvement_add(
         errors["customer"] = _("客户问题请选择客户。")
     if customer_id and not own_customers(cycle).filter(pk=customer_id).exists():
         errors["customer"] = _("请选择您名下的有效客户。")
+    if sku_id and not key_skus().filter(pk=sku_id).exists():
+        errors["sku"] = _("请选择重点品牌的单品。")
     if errors:
         raise ValidationError(errors)
     return Improvement.objects.create(
@@ -133,6 +136,12 @@ def improvement_set_done(*, improvement: Improvement, by: User, done: bool) -> I
         item.done_at = timezone.now() if done else None
         item.save(update_fields=["status", "done_at"])
     return item
+
+
+def improvement_may_review(*, user: User, cycle: Cycle) -> bool:
+    """Whether ``user`` reviews the month's improvement items: the manager's own market
+    manager (for showing the buttons; ``improvement_review`` checks again)."""
+    return _actor_allowed(user=user, cycle=cycle, transition="approve")
 
 
 def improvement_review(

@@ -17,7 +17,7 @@ from core.months import current_month
 from ..forms import ActionAddForm, ActionEditForm, ActionRemoveForm, CommentForm, GoalsForm
 from ..models import Transition
 from ..plan_page import actions_context, plan_context
-from ..selectors import action_get, approval_queue, plan_for, team_plans
+from ..selectors import action_get, approval_queue, evaluation_queue, plan_for, team_plans
 from ..services import (
     action_add,
     action_remove,
@@ -48,6 +48,7 @@ def queue(request):
     month = url_month(month_text) if month_text else current_month()
     context = {
         "queue": approval_queue(user=request.user),
+        "evaluations": evaluation_queue(user=request.user),
         "plans": team_plans(user=request.user, month=month),
         "month": month,
     }

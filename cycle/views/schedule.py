@@ -1,4 +1,5 @@
-"""The weekly arrangement (周安排): a month calendar of visit days and a day editor."""
+"""The weekly arrangement (周安排): a month calendar of visit days and a day editor, with
+the weekly summaries (周小结) beside the weeks."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
+from accounts.models import Role
 from core.months import month_end
 from customers.models import MarketType
 
@@ -23,7 +27,8 @@ from ..selectors import (
     schedule_days,
     unscheduled_customers,
 )
-from ..services import schedule_set_day
+from ..services import schedule_set_day, weekly_summary_save
+from ..weeks import week_notes
 from .common import refusal, url_month
 from .plans import EVERYONE
 
@@ -31,18 +36,26 @@ from .plans import EVERYONE
 @role_required(*EVERYONE)
 def calendar(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    return render(request, "cycle/schedule.html", _calendar_context(request, cycle))
+
+
+def _calendar_context(request, cycle) -> dict:
     days = schedule_days(cycle=cycle)
-    context = {
+    weeks = calendar_weeks(days)
+    is_owner = request.user.pk == cycle.manager_id
+    return {
         "cycle": cycle,
         "manager": cycle.manager,
         "month": cycle.month,
-        "weeks": calendar_weeks(days),
+        "weeks": weeks,
+        "week_rows": week_notes(cycle=cycle, weeks=weeks, today=timezone.localdate()),
+        "can_write_summary": is_owner and cycle.execution_is_open,
+        "summary_closed": is_owner and not cycle.execution_is_open,
         "over": [d for d in days if d.over],
         "planned_total": sum(d.customers for d in days),
         "unscheduled": unscheduled_customers(cycle=cycle),
-        "can_edit": request.user.pk == cycle.manager_id and cycle.plan_is_editable,
+        "can_edit": is_owner and cycle.plan_is_editable,
     }
-    return render(request, "cycle/schedule.html", context)
 
 
 @role_required(*EVERYONE)
@@ -95,3 +108,36 @@ def day(request, username: str, month: str, date: str):
         "can_edit": request.user.pk == cycle.manager_id and cycle.plan_is_editable,
     }
     return render(request, "cycle/schedule_day.html", context, status=status)
+
+
+@role_required(Role.CUSTOMER_MANAGER)
+@require_POST
+def week_summary(request, username: str, month: str, date: str):
+    """Save (an empty text clears) the summary of the week starting on ``date``."""
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    try:
+        monday = dt.date.fromisoformat(date)
+    except ValueError as exc:
+        raise Http404("no such week") from exc
+    text = request.POST.get("text", "")
+    error, status = "", 200
+    try:
+        weekly_summary_save(cycle=cycle, by=request.user, week_start=monday, text=text)
+    except ValidationError as exc:
+        error, status = refusal(exc)
+    if not error and not request.htmx:
+        messages.success(request, _("周小结已保存。"))
+        return redirect("plans:schedule", username, month)
+    # a refusal may be because the month was closed meanwhile: show the state it is in now
+    cycle.refresh_from_db(fields=["evaluation_status", "plan_status"])
+    context = _calendar_context(request, cycle)
+    week = next((w for w in context["week_rows"] if w.monday == monday), None)
+    if week is not None:
+        week.error, week.saved = error, not error
+        if error:
+            week.text, week.text_month = text, None  # keep what was typed
+    if request.htmx and week is not None:
+        # htmx swaps 200 responses only: the week shows its own message
+        return render(request, "cycle/schedule.html#week_summary", context | {"week": week})
+    messages.error(request, error)
+    return render(request, "cycle/schedule.html", context, status=status)

@@ -21,7 +21,8 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:  # argparse wants a str, not a lazy translation
         return _(
-            "生成演示数据：用户与团队、零售客户、品牌规格与品类树、订单、需求预测和走访检查记录。"
+            "生成演示数据：用户与团队、零售客户、品牌规格与品类树、订单、需求预测、走访检查记录，"
+            "以及上月和本月已批准的月计划、营销动作、周安排和拜访记录。"
             "只能写入空库；--flush 先清空这些表（连同引用它们的记录，包括全部用户）。"
         )
 

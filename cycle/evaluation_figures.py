@@ -1,0 +1,186 @@
+"""The month-end evaluation's plan-versus-result figures (DESIGN.md §4 step 4), computed.
+
+Everything comes from SQL aggregates over the month's rows (a handful of queries whatever
+the month's size): the marketing actions, the planned visit days, the visits, and the
+month's stored indicators (``reports``). A rate whose denominator is 0 is None (shown as
+"—"), never 0; a figure that comes from indicators not yet computed is None too, and
+``indicators_computed`` says why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from statistics import fmean
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+
+from brands.selectors import key_skus
+from reports.models import ObjectType, ScopeIndicator, ScopeType
+from reports.selectors import manager_indicator
+
+from .models import Cycle, MarketingAction, PlannedVisit, Visit
+from .models.visits import MIN_VISIT_SECONDS
+
+MIN_VISIT = dt.timedelta(seconds=MIN_VISIT_SECONDS)
+
+
+def valid_visit_q(prefix: str = "") -> Q:
+    """Checked in and out, at least a minute apart: the visits that count (``Visit.is_valid``
+    in SQL)."""
+    return Q(
+        **{
+            f"{prefix}checked_in_at__isnull": False,
+            f"{prefix}checked_out_at__gte": F(f"{prefix}checked_in_at") + MIN_VISIT,
+        }
+    )
+
+
+def short_visit_q(prefix: str = "") -> Q:
+    """Checked out less than a minute after checking in (``Visit.is_short``)."""
+    return Q(
+        **{
+            f"{prefix}checked_in_at__isnull": False,
+            f"{prefix}checked_out_at__isnull": False,
+            f"{prefix}checked_out_at__lt": F(f"{prefix}checked_in_at") + MIN_VISIT,
+        }
+    )
+
+
+def rate(numerator, denominator) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return float(numerator) / float(denominator)
+
+
+@dataclass(frozen=True)
+class BrandCoverage:
+    name: str
+    coverage: float | None
+
+
+@dataclass(frozen=True)
+class EvaluationFigures:
+    # marketing actions: the planned ones (not removed, not temporary), temporary tasks apart
+    actions_planned: int
+    actions_done: int
+    temporary_added: int
+    temporary_done: int
+    # visits: planned days, finished visits of a minute or more, and short ones
+    visits_planned: int
+    visits_valid: int
+    visits_short: int
+    visits_unfinished: int
+    planned_honoured: int
+    # goals of the plan against the month's results
+    goal_volume: int | None
+    goal_coverage: Decimal | None  # a percentage, as typed in the plan
+    goal_visits: int | None
+    indicators_computed: bool
+    volume: int | None
+    key_brand_coverage: float | None  # a fraction, the mean over the key brands
+    key_brands: tuple[BrandCoverage, ...]
+    forecast_accuracy: float | None
+    forecast_bias: float | None
+    forecast_coverage: float | None
+
+    @property
+    def actions_rate(self) -> float | None:
+        return rate(self.actions_done, self.actions_planned)
+
+    @property
+    def temporary_rate(self) -> float | None:
+        return rate(self.temporary_done, self.temporary_added)
+
+    @property
+    def visits_rate(self) -> float | None:
+        return rate(self.visits_valid, self.visits_planned)
+
+    @property
+    def honoured_rate(self) -> float | None:
+        return rate(self.planned_honoured, self.visits_planned)
+
+    @property
+    def volume_attainment(self) -> float | None:
+        return rate(self.volume, self.goal_volume)
+
+    @property
+    def goal_coverage_rate(self) -> float | None:
+        """The coverage goal as a fraction, comparable with ``key_brand_coverage``."""
+        return None if self.goal_coverage is None else float(self.goal_coverage) / 100
+
+    @property
+    def coverage_gap(self) -> float | None:
+        """Actual minus goal coverage, in fractions (positive: above the goal)."""
+        if self.key_brand_coverage is None or self.goal_coverage is None:
+            return None
+        return self.key_brand_coverage - self.goal_coverage_rate
+
+    @property
+    def visits_attainment(self) -> float | None:
+        return rate(self.visits_valid, self.goal_visits)
+
+
+def evaluation_figures(*, cycle: Cycle) -> EvaluationFigures:
+    """The plan-versus-result figures of ``cycle`` (the caller has checked visibility)."""
+    actions = MarketingAction.objects.filter(cycle=cycle, removed_at__isnull=True).aggregate(
+        n_planned=Count("id", filter=Q(temporary=False)),
+        n_done=Count("id", filter=Q(temporary=False, done_at__isnull=False)),
+        n_temporary=Count("id", filter=Q(temporary=True)),
+        n_temporary_done=Count("id", filter=Q(temporary=True, done_at__isnull=False)),
+    )
+    visits = Visit.objects.filter(cycle=cycle).aggregate(
+        n_valid=Count("id", filter=valid_visit_q()),
+        n_short=Count("id", filter=short_visit_q()),
+        n_unfinished=Count("id", filter=Q(checked_out_at__isnull=True)),
+    )
+    planned = planned_visit_counts(cycle=cycle)
+    indicator = manager_indicator(manager=cycle.manager, month=cycle.month)
+    brands = _key_brand_coverage(cycle) if indicator else ()
+    covered = [b.coverage for b in brands if b.coverage is not None]
+    return EvaluationFigures(
+        actions_planned=actions["n_planned"],
+        actions_done=actions["n_done"],
+        temporary_added=actions["n_temporary"],
+        temporary_done=actions["n_temporary_done"],
+        visits_planned=planned["planned"],
+        visits_valid=visits["n_valid"],
+        visits_short=visits["n_short"],
+        visits_unfinished=visits["n_unfinished"],
+        planned_honoured=planned["honoured"],
+        goal_volume=cycle.goal_volume,
+        goal_coverage=cycle.goal_coverage,
+        goal_visits=cycle.goal_visits,
+        indicators_computed=indicator is not None,
+        volume=indicator.volume if indicator else None,
+        key_brand_coverage=fmean(covered) if covered else None,
+        key_brands=brands,
+        forecast_accuracy=indicator.forecast_accuracy if indicator else None,
+        forecast_bias=indicator.forecast_bias if indicator else None,
+        forecast_coverage=indicator.forecast_coverage if indicator else None,
+    )
+
+
+def planned_visit_counts(*, cycle: Cycle) -> dict[str, int]:
+    """The month's planned visit days (周安排), and how many of them had a valid visit to
+    that customer that day."""
+    valid_that_day = Visit.objects.filter(
+        valid_visit_q(), cycle=cycle, customer=OuterRef("customer"), date=OuterRef("date")
+    )
+    return PlannedVisit.objects.filter(cycle=cycle).aggregate(
+        planned=Count("id"), honoured=Count("id", filter=Q(Exists(valid_that_day)))
+    )
+
+
+def _key_brand_coverage(cycle: Cycle) -> tuple[BrandCoverage, ...]:
+    """The coverage rate of each key brand (a brand with a key SKU) in the manager's
+    territory that month, from the stored brand indicators."""
+    names = key_skus().values("brand__name")
+    rows = ScopeIndicator.objects.filter(
+        month=cycle.month,
+        scope_type=ScopeType.MANAGER,
+        scope_key=cycle.manager.username,
+        object_type=ObjectType.BRAND,
+        object_key__in=names,
+    ).values_list("object_key", "coverage_rate")
+    return tuple(BrandCoverage(name, coverage) for name, coverage in sorted(rows))

@@ -1,0 +1,59 @@
+"""The task execution table (任务执行标注表): the page (filtered in place with htmx, the
+filter kept in the URL), its print view of every filtered row, and its Excel export."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+
+from accounts.decorators import role_required
+
+from ..models import ActionSource
+from ..selectors import plan_for
+from ..task_export import tasks_workbook
+from ..task_table import MARK_CHOICES, TaskFilter, task_export_rows, task_table, task_totals
+from .common import url_month
+from .plans import EVERYONE
+
+PAGE = "cycle/tasks.html"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@role_required(*EVERYONE)
+@vary_on_headers("HX-Request")  # the same URL answers htmx with the table only
+def table(request, username: str, month: str):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    where = TaskFilter.from_query(request.GET)
+    printing = request.GET.get("print") == "1"
+    context = {
+        "cycle": cycle,
+        "manager": cycle.manager,
+        "month": cycle.month,
+        "where": where,
+        "query": where.querystring(),
+        "printing": printing,
+        "totals": task_totals(cycle=cycle),
+        "table": task_table(
+            cycle=cycle, where=where, page=request.GET.get("page"), paginate=not printing
+        ),
+        "mark_choices": MARK_CHOICES,
+        "source_choices": ActionSource.choices,
+    }
+    if request.htmx and not printing and not request.htmx.history_restore_request:
+        # the address bar gets the filter without its empty fields
+        query = where.querystring(page=context["table"].page.number)
+        response = render(request, f"{PAGE}#table", context)
+        return push_url(response, request.path + (f"?{query}" if query else ""))
+    return render(request, PAGE, context)
+
+
+@role_required(*EVERYONE)
+def export(request, username: str, month: str):
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    rows = task_export_rows(cycle=cycle, where=TaskFilter.from_query(request.GET))
+    response = HttpResponse(tasks_workbook(rows), content_type=XLSX)
+    name = f"tasks-{cycle.manager.username}-{cycle.month:%Y-%m}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

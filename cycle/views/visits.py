@@ -1,0 +1,331 @@
+"""The day's visits (今日拜访) and the visit log (拜访记录), made for a phone.
+
+The visit log saves one field per request (htmx posts a control's value when it changes and
+gets back a small partial: "已保存" or the error beside the field; the typed value stays in
+the control). Without JS the page is one form whose save button sends every field: each
+changed field goes through its service inside one transaction, and if any is refused the
+whole save is rolled back and the page comes back with every error and everything typed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required
+from accounts.models import Role
+from accounts.selectors import managers_visible_to
+from core.months import FIRST_YEAR, LAST_YEAR, month_start
+from customers.models import MarketType, VisitMethod
+
+from ..selectors import cycle_for, day_limit, plan_for
+from ..services import (
+    NotAllowedNow,
+    action_mark,
+    temporary_task_add,
+    visit_check_in,
+    visit_check_out,
+    visit_open,
+    visit_record_check,
+    visit_record_market_info,
+    visit_update,
+)
+from ..today import today_customers
+from ..visit_log import (
+    TEXT_FIELDS,
+    check_field,
+    duration_text,
+    log_action,
+    log_actions,
+    log_customer,
+    log_page,
+    log_visit,
+    same_value,
+)
+from .common import refusal
+from .plans import EVERYONE
+
+TODAY = "cycle/today.html"
+LOG = "cycle/visit_log.html"
+
+
+def url_date(text: str) -> dt.date:
+    try:
+        date = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise Http404("no such day") from exc
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
+        raise Http404("no such day")
+    return date
+
+
+def _is_customer_manager(user) -> bool:
+    return user.role == Role.CUSTOMER_MANAGER and not user.is_superuser
+
+
+# --- the day's list -----------------------------------------------------------------------
+
+
+@role_required(*EVERYONE)
+def today(request):
+    """A customer manager's own day; anyone else picks a customer manager they may see."""
+    picked = request.GET.get("date", "")
+    if _is_customer_manager(request.user):
+        if picked:
+            return redirect("visits:day", url_date(picked).isoformat())
+        return _own_day(request, timezone.localdate())
+    members = managers_visible_to(user=request.user).select_related("team")
+    date = timezone.localdate()
+    context = {
+        "chooser": True,
+        "members": members.order_by("username"),
+        "date": date,
+        "day": date.isoformat(),
+    }
+    return render(request, TODAY, context)
+
+
+@role_required(Role.CUSTOMER_MANAGER)
+def day(request, date: str):
+    picked = request.GET.get("date", "")
+    if picked:
+        return redirect("visits:day", url_date(picked).isoformat())
+    return _own_day(request, url_date(date))
+
+
+@role_required(*EVERYONE)
+def member_day(request, username: str, date: str):
+    """A team member's day, read-only (whoever may see that manager's plan)."""
+    picked = request.GET.get("date", "")
+    if picked:
+        return redirect("visits:member_day", username, url_date(picked).isoformat())
+    date = url_date(date)
+    cycle = plan_for(user=request.user, username=username, month=month_start(date))
+    if cycle.manager_id == request.user.pk:
+        return redirect("visits:day", date.isoformat())
+    return _day_page(request, cycle, date, own=False)
+
+
+def _own_day(request, date: dt.date):
+    cycle = cycle_for(user=request.user, manager=request.user, month=month_start(date))
+    return _day_page(request, cycle, date, own=True)
+
+
+def _day_page(request, cycle, date: dt.date, *, own: bool):
+    listing = today_customers(cycle=cycle, date=date)
+    listed = [e for e in listing.entries if e.listed]
+    rural = sum(1 for e in listed if e.customer.market_type == MarketType.RURAL)
+    today_date = timezone.localdate()
+    context = {
+        "listing": listing,
+        "cycle": cycle,
+        "manager": cycle.manager,
+        "date": date,
+        "day": date.isoformat(),
+        "today": today_date,
+        "is_today": date == today_date,
+        "is_future": date > today_date,
+        "previous": (date - dt.timedelta(days=1)).isoformat(),
+        "next": (date + dt.timedelta(days=1)).isoformat(),
+        "limit": day_limit(customers=len(listed), rural=rural),
+        "own": own,
+    }
+    return render(request, TODAY, context)
+
+
+# --- the visit log ------------------------------------------------------------------------
+
+
+def _log_target(request, date: str, customer_id: int):
+    """The day, the customer (own and active, else 404) and the month's cycle."""
+    day_ = url_date(date)
+    customer = log_customer(user=request.user, customer_id=customer_id)
+    cycle = cycle_for(user=request.user, manager=request.user, month=month_start(day_))
+    return day_, customer, cycle
+
+
+def _log_context(cycle, customer, visit, date, **extra) -> dict:
+    context = log_page(
+        cycle=cycle,
+        customer=customer,
+        visit=visit,
+        date=date,
+        typed=extra.pop("typed", None),
+        errors=extra.pop("errors", None),
+    )
+    return context | {
+        "day": date.isoformat(),
+        "is_visit_day": date == timezone.localdate(),
+        "method_choices": VisitMethod.choices,
+        "shelf_choices": [("1", _("已上柜")), ("0", _("未上柜")), ("", _("未查"))],
+        "read_only": False,
+        "closed_reason": "",
+        "task": "",
+        **extra,
+    }
+
+
+# Only the customer's own manager records; to anyone else the page does not exist (404).
+@role_required(*EVERYONE)
+def log(request, date: str, customer_id: int):
+    """The visit log page; POST is the whole page's form (the no-JS path)."""
+    date, customer, cycle = _log_target(request, date, customer_id)
+    try:
+        visit = visit_open(customer_id=customer.pk, by=request.user, date=date)
+    except NotAllowedNow as exc:
+        # the month's results are submitted or approved: shown, not changed
+        visit = log_visit(cycle=cycle, customer_id=customer.pk, date=date)
+        context = _log_context(cycle, customer, visit, date, read_only=True)
+        context["closed_reason"] = " ".join(exc.messages)
+        return render(request, LOG, context, status=409 if request.method == "POST" else 200)
+    except ValidationError as exc:  # a day in the future
+        context = {"customer": customer, "date": date, "refused": " ".join(exc.messages)}
+        return render(request, LOG, context, status=400)
+    if request.method == "POST":
+        return _save_page(request, cycle, customer, visit, date)
+    return render(request, LOG, _log_context(cycle, customer, visit, date))
+
+
+def _save_page(request, cycle, customer, visit, date):
+    """Save every changed field of the page at once, or nothing."""
+    data = request.POST
+    page = _log_context(cycle, customer, visit, date)
+    typed = {name: data[name] for name in page["values"] if name in data}
+    changed = [n for n, v in typed.items() if not same_value(n, v, page["values"][n])]
+    task = data.get("task", "").strip()
+    op = data.get("op", "save")
+    errors: dict[str, str] = {}
+    closed = False
+
+    def attempt(key: str, write) -> None:
+        nonlocal closed
+        try:
+            write()
+        except ValidationError as exc:
+            errors[key] = " ".join(exc.messages)
+            closed = closed or isinstance(exc, NotAllowedNow)
+
+    with transaction.atomic():
+        for name in changed:
+            attempt(name, lambda name=name: _save_field(visit, request.user, name, typed[name]))
+        if task or op == "task":  # "添加" with nothing typed says what is missing
+            attempt("task", lambda: temporary_task_add(visit=visit, by=request.user, text=task))
+        if data.get("mark"):
+            attempt("mark", lambda: _mark(cycle, customer, visit, request.user, data["mark"]))
+        if op in ("checkin", "checkout"):
+            attempt("times", lambda: _stamp(visit, request.user, op))
+        if errors:
+            transaction.set_rollback(True)
+    if not errors:
+        messages.success(request, _("已保存。"))
+        anchor = "#times" if op in ("checkin", "checkout") else ""
+        return redirect(reverse("visits:log", args=[date.isoformat(), customer.pk]) + anchor)
+    context = _log_context(cycle, customer, visit, date, typed=typed, errors=errors, task=task)
+    context["page_error"] = _("没有保存：请按提示修改标出的内容后再保存。")
+    return render(request, LOG, context, status=409 if closed else 400)
+
+
+def _save_field(visit, user, name: str, value: str) -> None:
+    """One field of the page through its service."""
+    if name == "method":
+        visit_update(visit=visit, by=user, method=value)
+    elif name == "feeling":
+        visit_update(visit=visit, by=user, feeling=value)
+    elif name == "info":
+        visit_record_market_info(visit=visit, by=user, content=value)
+    else:
+        kind, sku_id = check_field(name)
+        visit_record_check(visit=visit, by=user, kind=kind, sku_id=sku_id, value=value)
+
+
+def _mark(cycle, customer, visit, user, value: str):
+    """``"<action id>:1"`` marks the action done (★), ``":0"`` undoes it."""
+    pk, _sep, done = value.partition(":")
+    if not pk.isdigit() or done not in ("0", "1"):
+        raise ValidationError(_("无法识别的操作，请刷新页面后重试。"))
+    action = log_action(cycle=cycle, customer_id=customer.pk, pk=int(pk))
+    return action_mark(action=action, by=user, done=done == "1", visit=visit)
+
+
+def _stamp(visit, user, op: str):
+    if op == "checkin":
+        return visit_check_in(visit=visit, by=user)
+    return visit_check_out(visit=visit, by=user)
+
+
+FIELD_OPS = ("checkin", "checkout", "mark", "task")
+
+
+@role_required(*EVERYONE)
+@require_POST
+def log_field(request, date: str, customer_id: int, name: str):
+    """One field of the visit log (htmx): its own partial back, saved or refused.
+
+    htmx swaps only 2xx answers (and django-htmx's debug script replaces the whole page on a
+    400), so a refusal is a 200 whose partial carries the message beside the field; the
+    no-JS form (``log``) answers 400/409."""
+    if name not in FIELD_OPS and name not in TEXT_FIELDS and check_field(name) is None:
+        raise Http404("no such field")
+    date, customer, cycle = _log_target(request, date, customer_id)
+    value = request.POST.get(name, "")
+    error, visit, result = "", None, None
+    try:
+        visit = visit_open(customer_id=customer.pk, by=request.user, date=date)
+        if name in ("checkin", "checkout"):
+            visit = _stamp(visit, request.user, name)
+        elif name == "mark":
+            result = _mark(cycle, customer, visit, request.user, value)
+        elif name == "task":
+            result = temporary_task_add(visit=visit, by=request.user, text=value)
+        else:
+            _save_field(visit, request.user, name, value)
+    except ValidationError as exc:
+        error = refusal(exc)[0]
+        visit = visit or log_visit(cycle=cycle, customer_id=customer.pk, date=date)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("visits:log", date.isoformat(), customer.pk)
+    return _field_partial(request, name, value, error, date, customer, cycle, visit, result)
+
+
+def _field_partial(request, name, value, error, date, customer, cycle, visit, result):
+    base = {"day": date.isoformat(), "customer": customer, "visit": visit}
+    if name in ("checkin", "checkout"):
+        context = base | {
+            "duration": duration_text(visit.seconds if visit else None),
+            "is_visit_day": date == timezone.localdate(),
+            "times_error": error,
+        }
+        return render(request, f"{LOG}#times", context)
+    if name == "mark":
+        action = result or _action_or_none(cycle, customer, value)
+        if action is None:
+            return render(request, f"{LOG}#status", {"name": name, "error": error})
+        context = base | {"action": action, "action_error": error}
+        return render(request, f"{LOG}#action", context)
+    if name == "task":
+        context = base | {
+            "actions": log_actions(cycle=cycle, customer_id=customer.pk),
+            "task": value if error else "",
+            "task_error": error,
+            "task_saved": not error,
+        }
+        return render(request, f"{LOG}#actions", context)
+    context = {"name": name, "error": error, "saved": not error}
+    return render(request, f"{LOG}#status", context)
+
+
+def _action_or_none(cycle, customer, value: str):
+    pk = value.partition(":")[0]
+    if not pk.isdigit():
+        return None
+    return log_action(cycle=cycle, customer_id=customer.pk, pk=int(pk))

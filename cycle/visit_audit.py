@@ -1,0 +1,292 @@
+"""The visit audit (拜访稽核, DESIGN.md §7): for a month, the visits shorter than a minute,
+the customers with no valid visit, and how many valid visits each customer manager made each
+day — for a market manager's team, or any team for an admin.
+
+Who is audited comes from ``accounts.selectors.managers_visible_to``; a manager or team the
+user may not see is a 404. Every section is a fixed number of aggregate queries whatever the
+team's size, and is computed only when the page (or the htmx partial) shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User
+from accounts.selectors import managers_visible_to, teams_visible_to
+from core.months import month_end
+from customers.models import Customer, CustomerStatus, MarketType
+
+from .execution_counts import short_visit, valid_visit, visits_in_month
+from .models import Visit
+from .selectors import day_limit
+
+PAGE_SIZE = 50
+SHORT_PAGE_SIZE = 20  # two lines each on a phone
+# unvisited customers listed per manager on the team view; the rest one click away
+SAMPLE = 10
+WORKDAYS = range(5)  # Monday to Friday: a day without visits is flagged only then
+WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
+
+
+@dataclass
+class Cell:
+    valid: int
+    short: int
+    limit: int
+    state: str  # "over" (past the day's limit), "zero" (a past workday without), "future", ""
+
+
+@dataclass
+class DayRow:
+    date: dt.date
+    cells: list[Cell]
+
+    @property
+    def weekend(self) -> bool:
+        return self.date.weekday() not in WORKDAYS
+
+    @property
+    def weekday(self) -> str:
+        return WEEKDAYS[self.date.weekday()]
+
+
+@dataclass
+class ManagerRow:
+    manager: User
+    customers: int
+    unvisited: int
+    valid: int = 0
+    short: int = 0
+    over_days: int = 0
+    zero_days: int = 0
+    sample: list[Customer] | None = None
+
+
+class VisitAudit:
+    """One month's audit of the customer managers ``user`` may see, optionally only one
+    team (``team`` code) or one manager (``manager`` username)."""
+
+    def __init__(
+        self,
+        *,
+        user: User,
+        month: dt.date,
+        manager: str = "",
+        team: str = "",
+        short_page: str | int | None = 1,
+        unvisited_page: str | int | None = 1,
+    ):
+        self.user, self.month = user, month
+        self.last_day = month_end(month)
+        self.today = timezone.localdate()
+        self._short_page, self._unvisited_page = short_page, unvisited_page
+        visible = managers_visible_to(user=user)
+        self.team: Team | None = None
+        if team:
+            self.team = teams_visible_to(user=user).filter(code=team).first()
+            if self.team is None:
+                raise Http404("no such team")
+            visible = visible.filter(team=self.team)
+        self.chosen: User | None = None
+        if manager:
+            self.chosen = visible.filter(username=manager).first()
+            if self.chosen is None:
+                raise Http404("no such customer manager")
+        self.managers_qs: QuerySet[User] = (
+            visible.filter(pk=self.chosen.pk) if self.chosen else visible
+        )
+
+    # --- who -----------------------------------------------------------------------------
+
+    @cached_property
+    def choices(self) -> list[User]:
+        """Every manager of the audited team(s), for the manager filter."""
+        return list(
+            managers_visible_to(user=self.user)
+            .filter(**({"team": self.team} if self.team else {}))
+            .select_related("team")
+            .order_by("team__code", "username")
+        )
+
+    @cached_property
+    def teams(self) -> list[Team]:
+        """The teams an admin may narrow the audit to (one team needs no choice)."""
+        teams = list(teams_visible_to(user=self.user).order_by("code"))
+        return teams if len(teams) > 1 else []
+
+    @cached_property
+    def managers(self) -> list[User]:
+        """The audited managers: the chosen one, else every one of the choices."""
+        return [self.chosen] if self.chosen else self.choices
+
+    # --- the month's visits ---------------------------------------------------------------
+
+    def _visits(self) -> QuerySet[Visit]:
+        return visits_in_month(self.month).filter(cycle__manager__in=self.managers_qs)
+
+    @cached_property
+    def _per_day(self) -> dict[tuple[int, dt.date], tuple[int, int, int]]:
+        """(manager id, date) → (valid, short, valid in rural markets): one query."""
+        rows = (
+            self._visits()
+            .values("cycle__manager_id", "date")
+            .annotate(
+                valid=Count("id", filter=valid_visit()),
+                short=Count("id", filter=short_visit()),
+                rural=Count("id", filter=valid_visit() & Q(customer__market_type=MarketType.RURAL)),
+            )
+            .order_by()
+            .values_list("cycle__manager_id", "date", "valid", "short", "rural")
+        )
+        return {(m, d): (valid, short, rural) for m, d, valid, short, rural in rows}
+
+    def _cell(self, manager_id: int, date: dt.date) -> Cell:
+        valid, short, rural = self._per_day.get((manager_id, date), (0, 0, 0))
+        limit = day_limit(customers=valid, rural=rural)
+        if valid > limit:
+            state = "over"
+        elif date >= self.today:
+            state = "future" if date > self.today else ""
+        elif valid == 0 and date.weekday() in WORKDAYS:
+            state = "zero"
+        else:
+            state = ""
+        return Cell(valid, short, limit, state)
+
+    @cached_property
+    def days(self) -> list[DayRow]:
+        """Every day of the month × every audited manager: valid visits and the day's state."""
+        rows, date = [], self.month
+        while date <= self.last_day:
+            rows.append(DayRow(date, [self._cell(m.pk, date) for m in self.managers]))
+            date += dt.timedelta(days=1)
+        return rows
+
+    # --- per manager ----------------------------------------------------------------------
+
+    @cached_property
+    def rows(self) -> list[ManagerRow]:
+        """Each audited manager's month in figures, with the first unvisited customers."""
+        counts = {
+            row["manager_id"]: row
+            for row in self._customers()
+            .values("manager_id")
+            .annotate(total=Count("id"), unvisited=Count("id", filter=~Q(self._visited())))
+            .order_by()
+        }
+        samples: dict[int, list[Customer]] = {}
+        if not self.chosen:
+            for customer in self._sample():
+                samples.setdefault(customer.manager_id, []).append(customer)
+        out = []
+        for index, manager in enumerate(self.managers):
+            found = counts.get(manager.pk, {})
+            row = ManagerRow(
+                manager=manager,
+                customers=found.get("total", 0),
+                unvisited=found.get("unvisited", 0),
+                sample=samples.get(manager.pk, []),
+            )
+            for day in self.days:
+                cell = day.cells[index]
+                row.valid += cell.valid
+                row.short += cell.short
+                row.over_days += cell.state == "over"
+                row.zero_days += cell.state == "zero"
+            out.append(row)
+        return out
+
+    def _customers(self) -> QuerySet[Customer]:
+        return Customer.objects.filter(manager__in=self.managers_qs, status=CustomerStatus.ACTIVE)
+
+    def _visited(self) -> Exists:
+        """The customer had a valid visit in the month (by anyone)."""
+        return Exists(
+            Visit.objects.filter(
+                valid_visit(),
+                customer=OuterRef("pk"),
+                date__gte=self.month,
+                date__lte=self.last_day,
+            )
+        )
+
+    def _unvisited(self) -> QuerySet[Customer]:
+        return self._customers().exclude(self._visited())
+
+    def _sample(self) -> QuerySet[Customer]:
+        """The first SAMPLE unvisited customers of each manager (code order): one query."""
+        return (
+            self._unvisited()
+            .annotate(rank=Window(RowNumber(), partition_by="manager_id", order_by="code"))
+            .filter(rank__lte=SAMPLE)
+            .only("id", "code", "name", "address", "manager_id")
+            .order_by("manager_id", "code")
+        )
+
+    @cached_property
+    def unvisited_page(self) -> Page | None:
+        """The chosen manager's unvisited customers, a page at a time (None without one)."""
+        if not self.chosen:
+            return None
+        customers = self._unvisited().only(
+            "id", "code", "name", "address", "trade_area", "visit_frequency", "manager_id"
+        )
+        return Paginator(customers.order_by("code"), PAGE_SIZE).get_page(self._unvisited_page)
+
+    @cached_property
+    def short_page(self) -> Page:
+        """The visits checked out less than a minute after checking in, latest first."""
+        visits = (
+            self._visits()
+            .filter(short_visit())
+            .select_related("customer", "cycle__manager")
+            .only(
+                "id",
+                "date",
+                "method",
+                "checked_in_at",
+                "checked_out_at",
+                "customer__code",
+                "customer__name",
+                "cycle__manager__username",
+                "cycle__manager__name",
+            )
+            .order_by("-date", "-checked_in_at", "-id")
+        )
+        return Paginator(visits, SHORT_PAGE_SIZE).get_page(self._short_page)
+
+    def query(self, **changes) -> str:
+        """The page's query string (month, team, manager) with ``changes``, for links."""
+        params = {
+            "month": f"{self.month:%Y-%m}",
+            "team": self.team.code if self.team else "",
+            "manager": self.chosen.username if self.chosen else "",
+        } | changes
+        return urlencode({k: v for k, v in params.items() if v})
+
+    @property
+    def here(self) -> str:
+        return self.query()
+
+    @property
+    def team_query(self) -> str:
+        """The same month and team, every manager."""
+        return self.query(manager="")
+
+    @property
+    def is_current(self) -> bool:
+        """The month is still running: "no visit" means "none yet"."""
+        return self.month <= self.today <= self.last_day
+
+
+def visit_audit(**kwargs) -> VisitAudit:
+    return VisitAudit(**kwargs)

@@ -1,0 +1,291 @@
+"""The visit sheet (拜访单, DESIGN.md §4 step 3): the printable A4 form a customer manager
+takes on the day's round — per customer the planned actions with a box to tick, the key SKUs
+to check with the last inventory and retail price seen there, and room for notes.
+
+Everything is fetched for all of the sheet's customers at once: a day of 30 customers costs
+the same handful of queries as a day of 3 (the last checks cost two queries per day printed,
+so a week costs at most 14 of them).
+
+Which customers a day holds, and in which order, is the day's list of ``cycle.today``
+(``today_customers``): the sheet prints what the day's page shows, in the same route order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import groupby
+
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from accounts.models import User
+from brands.models import Sku
+from brands.selectors import key_skus
+from core.months import add_months, day_bounds, month_start
+from customers.models import Customer
+from markets.models import OrderLine
+from markets.selectors import last_checks_before
+
+from .models import Cycle, MarketingAction
+from .selectors import plan_for
+from .today import today_customers
+
+# Six SKUs a customer, in two columns of three: room for the SKUs the actions name and the
+# key SKUs the customer sells most, and small enough for about ten customers a page.
+SKUS_PER_CUSTOMER = 6
+SKU_COLUMNS = 2
+# a SKU name longer than this many half-width columns (a Chinese character takes two) is cut
+NAME_COLUMNS = 16
+# "the key SKUs the customer sells" = ordered in these last full months before the sheet's
+ORDER_MONTHS = 3
+
+
+@dataclass
+class SkuCheck:
+    """One SKU line of a customer's block; ``sku`` None is a blank line to write one in."""
+
+    sku: Sku | None = None
+    inventory: int | None = None
+    inventory_at: dt.datetime | None = None
+    price: Decimal | None = None
+    price_at: dt.datetime | None = None
+
+    @property
+    def line(self) -> str:
+        """``□name⇥库存____ 价格____ 上次 …``: the tab lines the blanks up in a column
+        (the sheet sets its tab stops), so no cell per blank is needed; every box costs
+        WeasyPrint time."""
+        name = _cut(self.sku.name, NAME_COLUMNS) if self.sku else "_" * 10
+        last = []
+        if self.inventory is not None:
+            last.append(_("%(n)s条") % {"n": self.inventory})
+        if self.price is not None:
+            last.append(_("%(p)s元") % {"p": _money(self.price)})
+        was = (" " + _("上次") + " " + "/".join(last)) if last else ""
+        return f"□{name}\t{_('库存')}________ {_('价格')}__________{was}"
+
+
+@dataclass
+class SheetCustomer:
+    number: int  # the place in the day's route, from 1
+    customer: Customer
+    actions: list[MarketingAction]
+    skus: list[SkuCheck]
+
+    @property
+    def sku_columns(self) -> list[str]:
+        """The SKU lines in ``SKU_COLUMNS`` columns, each one text of lines."""
+        per_column = -(-len(self.skus) // SKU_COLUMNS)
+        return [
+            "\n".join(s.line for s in self.skus[i : i + per_column])
+            for i in range(0, len(self.skus), per_column)
+        ]
+
+
+@dataclass
+class SheetDay:
+    date: dt.date
+    customers: list[SheetCustomer]
+    by_plan: bool = True  # False: listed by visit frequency (see ``cycle.today``)
+    rule_text: str = ""  # how the day's customers were chosen, when not by the plan
+
+    def head(self, manager: User) -> str:
+        """The page header of the day's pages."""
+        return _("拜访单　%(name)s（%(username)s）　%(date)s %(weekday)s　%(n)d 户") % {
+            "name": manager.display_name,
+            "username": manager.username,
+            "date": f"{self.date:%Y-%m-%d}",
+            "weekday": date_format(self.date, "l"),
+            "n": len(self.customers),
+        }
+
+
+@dataclass
+class Sheet:
+    manager: User
+    first: dt.date
+    last: dt.date
+    days: list[SheetDay] = field(default_factory=list)
+    left_out: list[dt.date] = field(default_factory=list)  # week days without an arrangement
+
+    @property
+    def customer_count(self) -> int:
+        return sum(len(day.customers) for day in self.days)
+
+    @property
+    def heads(self) -> list[str]:
+        """One page header per day; a sheet without days gets one for the whole range."""
+        if not self.days:
+            return [
+                _("拜访单　%(name)s（%(username)s）　%(first)s — %(last)s")
+                % {
+                    "name": self.manager.display_name,
+                    "username": self.manager.username,
+                    "first": f"{self.first:%Y-%m-%d}",
+                    "last": f"{self.last:%Y-%m-%d}",
+                }
+            ]
+        return [day.head(self.manager) for day in self.days]
+
+
+# --- who may print which sheet --------------------------------------------------------------
+
+
+def day_sheet(*, user: User, username: str, date: dt.date) -> Sheet:
+    """The sheet of ``username`` for one day, if ``user`` may see that manager (else 404)."""
+    cycle = plan_for(user=user, username=username, month=month_start(date))
+    return Sheet(cycle.manager, date, date, sheet_data(cycle=cycle, dates=[date]))
+
+
+def week_dates(date: dt.date) -> list[dt.date]:
+    """Monday to Sunday of the week that holds ``date``."""
+    monday = date - dt.timedelta(days=date.weekday())
+    return [monday + dt.timedelta(days=i) for i in range(7)]
+
+
+def week_sheet(*, user: User, username: str, date: dt.date) -> Sheet:
+    """The sheet for the week (Monday–Sunday) holding ``date``: the days of the approved
+    weekly arrangement. A day without one would list every customer due by frequency as if
+    none were visited before it (all of them, each day of the week): such days are left out
+    and named, to be printed on the day. A week across two months reads each month's part
+    from that month's cycle."""
+    dates = week_dates(date)
+    days: list[SheetDay] = []
+    manager = None
+    for month, part in groupby(dates, key=month_start):
+        cycle = plan_for(user=user, username=username, month=month)
+        manager = cycle.manager
+        days += sheet_data(cycle=cycle, dates=list(part), arranged_only=True)
+    printed = [day for day in days if day.by_plan and day.customers]
+    left_out = [day.date for day in days if not day.by_plan]
+    return Sheet(manager, dates[0], dates[-1], printed, left_out)
+
+
+# --- gathering ------------------------------------------------------------------------------
+
+
+def sheet_data(
+    *, cycle: Cycle, dates: list[dt.date], arranged_only: bool = False
+) -> list[SheetDay]:
+    """For each date (all in the cycle's month) its customers in route order — the list of
+    the day's page (``today_customers``) — each with the actions to do and the SKUs to
+    check. ``arranged_only``: a day not listed by the weekly arrangement comes back empty,
+    with ``by_plan`` False."""
+    dates = sorted(set(dates))
+    if any(month_start(d) != cycle.month for d in dates):
+        raise ValueError("every date must be in the cycle's month")
+    lists = [today_customers(cycle=cycle, date=date) for date in dates]
+    if arranged_only:
+        for day in lists:
+            if not day.by_plan:
+                day.entries = []
+    customer_ids = sorted({e.customer.pk for day in lists for e in day.entries})
+    if not customer_ids:
+        return [SheetDay(day.date, [], day.by_plan) for day in lists]
+    action_sku_ids = {a.sku_id for d in lists for e in d.entries for a in e.actions if a.sku_id}
+    skus, sold = _skus(cycle, customer_ids, action_sku_ids)
+    days = []
+    for day in lists:
+        start = day_bounds(day.date)[0]
+        todo = {e.customer.pk: [a for a in e.actions if _open_at(a, start)] for e in day.entries}
+        chosen = {pk: _chosen_skus(actions, sold.get(pk, []), skus) for pk, actions in todo.items()}
+        last = last_checks_before(
+            customer_ids=list(todo),
+            sku_ids=sorted({s.pk for chosen_skus in chosen.values() for s in chosen_skus}),
+            before=start,
+        )
+        customers = [
+            SheetCustomer(number, e.customer, todo[e.customer.pk], _cells(chosen, e.customer, last))
+            for number, e in enumerate(day.entries, start=1)
+        ]
+        rule = "" if day.by_plan else day.rule_text
+        days.append(SheetDay(day.date, customers, day.by_plan, rule))
+    return days
+
+
+def _open_at(action: MarketingAction, start: dt.datetime) -> bool:
+    """On the sheet of a day: the actions not yet done when the day began; those done since
+    show as ★, so a reprinted sheet still lists what that day's round was for. Removed
+    actions are not in the day's list at all."""
+    return action.done_at is None or action.done_at >= start
+
+
+def _skus(cycle: Cycle, customer_ids, action_sku_ids) -> tuple[dict[int, Sku], dict]:
+    """The SKUs the sheet may name (key SKUs and those the actions name) by id, and per
+    customer the key SKUs it ordered in the last ``ORDER_MONTHS`` full months, most cartons
+    first. Three queries at most (key SKUs, other action SKUs, one aggregation)."""
+    skus = {sku.pk: sku for sku in key_skus()}
+    rows = (
+        OrderLine.objects.filter(
+            customer_id__in=customer_ids,
+            sku_id__in=list(skus),
+            order_date__gte=add_months(cycle.month, -ORDER_MONTHS),
+            order_date__lt=cycle.month,
+        )
+        .values("customer_id", "sku_id")
+        .annotate(volume=Sum("quantity"))
+        .order_by("customer_id", "-volume", "sku_id")
+    )
+    sold: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        sold[row["customer_id"]].append(row["sku_id"])
+    others = action_sku_ids - set(skus)
+    if others:
+        skus |= {sku.pk: sku for sku in Sku.objects.filter(pk__in=others)}
+    return skus, sold
+
+
+def _chosen_skus(actions: list[MarketingAction], sold: list[int], skus: dict) -> list[Sku]:
+    """The SKUs the open actions name first, then the key SKUs the customer sells."""
+    ids = [a.sku_id for a in actions if a.sku_id and not a.done_at] + sold
+    return [skus[pk] for pk in dict.fromkeys(ids)][:SKUS_PER_CUSTOMER]
+
+
+def _cells(chosen: dict, customer: Customer, last: dict) -> list[SkuCheck]:
+    cells = [SkuCheck(sku, **last.get((customer.pk, sku.pk), {})) for sku in chosen[customer.pk]]
+    return cells + [SkuCheck() for _blank in range(SKUS_PER_CUSTOMER - len(cells))]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cut(text: str, columns: int) -> str:
+    """``text`` cut to about ``columns`` half-width columns, so it stays before the tab."""
+    if _width(text) <= columns:
+        return text
+    while _width(text) > columns - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+# --- the PDF --------------------------------------------------------------------------------
+
+
+def sheet_pdf(sheet: Sheet) -> bytes:
+    html = render_to_string(
+        "cycle/visit_sheet.html", {"sheet": sheet, "printed_at": timezone.localtime()}
+    )
+    return HTML(string=html, url_fetcher=_NO_FETCHING).write_pdf(font_config=_FONTS)
+
+
+# The sheet loads nothing (no images, no external styles). WeasyPrint's default fetcher is
+# built anew for every document, and building it loads the system's TLS certificates, about
+# 0.1 s each time; one fetcher that may fetch nothing is made once.
+_NO_FETCHING = URLFetcher(allowed_protocols=())
+# Likewise the font configuration (fontconfig's view of the system fonts) is made once per
+# process instead of once per document.
+_FONTS = FontConfiguration()

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from .views import audit, sheets, visits
+
+app_name = "visits"
+LOG = "<str:date>/<int:customer_id>/"
+urlpatterns = [
+    path("", visits.today, name="today"),
+    path("audit/", audit.audit, name="audit"),  # before <str:date>/: "audit" is no date
+    path("<str:date>/", visits.day, name="day"),
+    path(LOG, visits.log, name="log"),
+    path(LOG + "save/<str:name>/", visits.log_field, name="log_field"),
+    path("<str:username>/<str:date>/", visits.member_day, name="member_day"),
+    path("<str:date>/sheet.pdf", sheets.day_sheet, name="sheet"),
+    path("week/<str:date>/sheet.pdf", sheets.week_sheet, name="week_sheet"),
+]

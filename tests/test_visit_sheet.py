@@ -1,0 +1,250 @@
+"""The printed visit sheet (拜访单) as a customer manager and a market manager meet it: the
+day's customers with their actions and the SKUs to check, the week's days, who may print
+whose sheet, and a query count that does not grow with the customers."""
+
+import datetime as dt
+import shutil
+import subprocess
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cycle.models import PlanStatus
+from tests.factories import (
+    SHANGHAI,
+    CustomerFactory,
+    CycleFactory,
+    InventoryCheckFactory,
+    MarketingActionFactory,
+    OrderLineFactory,
+    PlannedVisitFactory,
+    PriceCheckFactory,
+    SkuFactory,
+)
+
+NOV = dt.date(2026, 11, 1)
+TUESDAY = dt.date(2026, 11, 3)
+DAY_URL = "/visits/2026-11-03/sheet.pdf"
+WEEK_URL = "/visits/week/2026-11-03/sheet.pdf"
+
+
+def approved_cycle(manager, month=NOV):
+    return CycleFactory(manager=manager, month=month, plan_status=PlanStatus.APPROVED)
+
+
+def pdf_tool(tool: str) -> str:
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} (poppler-utils) is not installed")
+    return tool
+
+
+def run_tool(tool: str, content: bytes, tmp_path, *args: str) -> str:
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(content)
+    command = [pdf_tool(tool), *args, str(path)] + (["-"] if tool == "pdftotext" else [])
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def pages(content: bytes, tmp_path) -> int:
+    info = run_tool("pdfinfo", content, tmp_path)
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
+
+
+@pytest.fixture
+def day(two_teams):
+    """a1's approved November plan: on Tuesday 3rd one customer (C-a1) with an open action
+    on a key SKU it sells, a temporary task, a done action and a removed one."""
+    a1 = two_teams["cm"]["a1"]
+    customer = two_teams["customers"]["a1"]
+    customer.name, customer.address, customer.phone = "兴隆烟酒店", "城关区张掖路8号", "13909310001"
+    customer.save()
+    cycle = approved_cycle(a1)
+    PlannedVisitFactory(cycle=cycle, customer=customer, date=TUESDAY)
+    sku = SkuFactory(name="黄鹤楼(硬金砂)", is_key_brand=True, retail_price=Decimal("250"))
+    OrderLineFactory(customer=customer, sku=sku, order_date=dt.date(2026, 10, 8))
+    InventoryCheckFactory(customer=customer, sku=sku, quantity=7)
+    PriceCheckFactory(customer=customer, sku=sku, price=Decimal("262.50"))
+    MarketingActionFactory(cycle=cycle, customer=customer, text="调整陈列到黄金位置", sku=sku)
+    MarketingActionFactory(cycle=cycle, customer=customer, text="回收破损条盒", temporary=True)
+    MarketingActionFactory(
+        cycle=cycle,
+        customer=customer,
+        text="张贴新品海报",
+        done_at=dt.datetime(2026, 11, 3, 10, 30, tzinfo=SHANGHAI),
+    )
+    MarketingActionFactory(
+        cycle=cycle,
+        customer=customer,
+        text="已经删掉的动作",
+        removed_at=dt.datetime(2026, 11, 1, 9, tzinfo=SHANGHAI),
+        removed_reason="重复",
+    )
+    return {"cycle": cycle, "customer": customer, "sku": sku}
+
+
+def test_day_sheet_prints_customers_actions_and_last_checks(client, two_teams, day, tmp_path):
+    client.force_login(two_teams["cm"]["a1"])
+    response = client.get(DAY_URL)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("inline")
+    assert f"filename*=utf-8''{quote('拜访单-a1-2026-11-03.pdf')}" in disposition
+    text = run_tool("pdftotext", response.content, tmp_path)
+    assert "兴隆烟酒店" in text and "城关区张掖路8号" in text and "13909310001" in text
+    assert "2026-11-03 星期二" in text
+    assert "□☆ 调整陈列到黄金位置" in text
+    assert "□● 回收破损条盒" in text
+    assert "★ 张贴新品海报" in text  # done that day: no box to tick
+    assert "已经删掉的动作" not in text
+    layout = run_tool("pdftotext", response.content, tmp_path, "-layout")
+    line = next(line for line in layout.splitlines() if "黄鹤楼(硬金砂)" in line)
+    assert "上次 7条/262.5元" in line  # the last inventory and price seen before the day
+    fonts = run_tool("pdffonts", response.content, tmp_path)
+    cjk = [line for line in fonts.splitlines() if "CJK" in line]
+    assert cjk and all(" yes yes " in line for line in cjk), fonts  # embedded, subset
+
+
+def test_actions_done_before_the_day_are_not_printed_again(client, two_teams, day, tmp_path):
+    MarketingActionFactory(
+        cycle=day["cycle"],
+        customer=day["customer"],
+        text="上周已完成的动作",
+        done_at=dt.datetime(2026, 11, 2, 16, tzinfo=SHANGHAI),
+    )
+    client.force_login(two_teams["cm"]["a1"])
+    text = run_tool("pdftotext", client.get(DAY_URL).content, tmp_path)
+    assert "调整陈列到黄金位置" in text and "上周已完成的动作" not in text
+
+
+@pytest.fixture
+def thirty(two_teams):
+    """a1's Tuesday with 30 customers of three actions each, like a real urban day."""
+    a1 = two_teams["cm"]["a1"]
+    cycle = approved_cycle(a1)
+    customers = CustomerFactory.create_batch(
+        30, manager=a1, address="城关区庆阳路100号（西关十字）", phone="13909310000"
+    )
+    for customer in customers:
+        PlannedVisitFactory(cycle=cycle, customer=customer, date=TUESDAY)
+        for text in ("检查重点品牌陈列", "核对库存，建议补货", "了解竞品动态并记录价格"):
+            MarketingActionFactory(cycle=cycle, customer=customer, text=text)
+    return customers
+
+
+def test_thirty_customers_fill_three_to_four_pages(client, two_teams, thirty, tmp_path):
+    client.force_login(two_teams["cm"]["a1"])
+    response = client.get(DAY_URL)
+    assert 3 <= pages(response.content, tmp_path) <= 4
+    text = run_tool("pdftotext", response.content, tmp_path)
+    assert all(c.name in text for c in thirty)
+
+
+def test_query_count_does_not_grow_with_customers(
+    client, two_teams, thirty, django_assert_max_num_queries
+):
+    client.force_login(two_teams["cm"]["a1"])
+    with CaptureQueriesContext(connection) as thirty_customers:
+        assert client.get(DAY_URL).status_code == 200
+    with django_assert_max_num_queries(20):
+        client.get(DAY_URL)
+    # the same day of another manager with a single customer costs the same
+    a2 = two_teams["cm"]["a2"]
+    PlannedVisitFactory(
+        cycle=approved_cycle(a2), customer=two_teams["customers"]["a2"], date=TUESDAY
+    )
+    client.force_login(a2)
+    with CaptureQueriesContext(connection) as one_customer:
+        assert client.get(DAY_URL).status_code == 200
+    assert len(thirty_customers) == len(one_customer)
+
+
+def test_week_sheet_prints_each_days_customers(client, two_teams, day, tmp_path):
+    a1 = two_teams["cm"]["a1"]
+    thursday = CustomerFactory(manager=a1, name="周四要去的超市")
+    PlannedVisitFactory(cycle=day["cycle"], customer=thursday, date=dt.date(2026, 11, 5))
+    outside = CustomerFactory(manager=a1, name="下周才去的商店")
+    PlannedVisitFactory(cycle=day["cycle"], customer=outside, date=dt.date(2026, 11, 9))
+    client.force_login(a1)
+    response = client.get("/visits/week/2026-11-05/sheet.pdf")  # any day of the week
+    assert response.status_code == 200
+    assert quote("拜访单-a1-2026-11-02-11-08.pdf") in response["Content-Disposition"]
+    text = run_tool("pdftotext", response.content, tmp_path)
+    assert "2026-11-03 星期二" in text and "兴隆烟酒店" in text
+    assert "2026-11-05 星期四" in text and "周四要去的超市" in text
+    assert "下周才去的商店" not in text
+    # days without an arranged customer are named, not filled with every customer due
+    assert "11-02、11-04、11-06、11-07、11-08" in text
+
+
+def test_week_across_two_months_reads_both_plans(client, two_teams, tmp_path):
+    a1 = two_teams["cm"]["a1"]
+    november, december = approved_cycle(a1), approved_cycle(a1, dt.date(2026, 12, 1))
+    last = CustomerFactory(manager=a1, name="月底客户")
+    first = CustomerFactory(manager=a1, name="月初客户")
+    PlannedVisitFactory(cycle=november, customer=last, date=dt.date(2026, 11, 30))
+    PlannedVisitFactory(cycle=december, customer=first, date=dt.date(2026, 12, 2))
+    client.force_login(a1)
+    text = run_tool("pdftotext", client.get("/visits/week/2026-12-04/sheet.pdf").content, tmp_path)
+    assert "月底客户" in text and "月初客户" in text
+
+
+def test_a_plan_not_yet_approved_lists_the_day_by_visit_frequency(client, two_teams, tmp_path):
+    a1 = two_teams["cm"]["a1"]
+    CycleFactory(manager=a1, month=NOV)  # draft
+    client.force_login(a1)
+    text = run_tool("pdftotext", client.get(DAY_URL).content, tmp_path)
+    assert two_teams["customers"]["a1"].name in text and "月计划尚未批准" in text
+    week = run_tool("pdftotext", client.get(WEEK_URL).content, tmp_path)
+    assert two_teams["customers"]["a1"].name not in week  # not seven days of everyone
+    assert "这一周的周安排中没有客户" in week
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "status"),
+    [
+        ("a1", DAY_URL, 200),
+        ("a1", WEEK_URL, 200),
+        ("a2", DAY_URL + "?manager=a1", 404),
+        ("b1", WEEK_URL + "?manager=a1", 404),
+        ("mm_a", DAY_URL + "?manager=a1", 200),
+        ("mm_a", WEEK_URL + "?manager=a1", 200),
+        ("mm_a", DAY_URL, 404),  # a market manager has no round of their own
+        ("mm_b", DAY_URL + "?manager=a1", 404),
+        ("mm_b", DAY_URL + "?manager=nobody", 404),
+    ],
+)
+def test_who_may_print_whose_sheet(client, two_teams, day, who, url, status):
+    client.force_login(two_teams["cm"].get(who) or two_teams[who])
+    assert client.get(url).status_code == status
+
+
+def test_market_manager_gets_the_team_members_sheet(client, two_teams, day, tmp_path):
+    client.force_login(two_teams["mm_a"])
+    response = client.get(DAY_URL + "?manager=a1")
+    assert "拜访单-a1-2026-11-03.pdf" in response["Content-Disposition"].replace(
+        quote("拜访单"), "拜访单"
+    )
+    assert "兴隆烟酒店" in run_tool("pdftotext", response.content, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/visits/2026-13-01/sheet.pdf",
+        "/visits/2026-02-30/sheet.pdf",
+        "/visits/tomorrow/sheet.pdf",
+        "/visits/0001-01-01/sheet.pdf",
+        "/visits/week/2026-11-31/sheet.pdf",
+    ],
+)
+def test_a_bad_date_is_not_found(client, two_teams, url):
+    client.force_login(two_teams["cm"]["a1"])
+    assert client.get(url).status_code == 404
+
+
+def test_signing_in_is_required(client, day):
+    response = client.get(DAY_URL)
+    assert response.status_code == 302 and "/login" in response["Location"]
