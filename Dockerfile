@@ -16,6 +16,7 @@ COPY pyproject.toml README.md ./
 COPY . .
 RUN pip install . \
  && useradd --system --home /app app \
+ && mkdir -p /app/media \
  && SECRET_KEY=build-only-secret-key-build-only-secret-key-build-only \
     python manage.py compilemessages -v 0 \
  && SECRET_KEY=build-only-secret-key-build-only-secret-key-build-only \

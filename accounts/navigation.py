@@ -29,6 +29,7 @@ _CATALOGUE = [
 
 _ANALYSIS = NavItem("reports:home", _("分析"))
 _FEED = NavItem("feed:index", _("三员互动"), counts_unread=True)
+_TEAM_BOARD = NavItem("team:board", _("团队看板"))
 
 MENUS: dict[str, list[NavItem]] = {
     Role.CUSTOMER_MANAGER: [
@@ -42,6 +43,7 @@ MENUS: dict[str, list[NavItem]] = {
     ],
     Role.MARKET_MANAGER: [
         _HOME,
+        _TEAM_BOARD,
         _ANALYSIS,
         NavItem("plans:queue", _("计划审批"), also_under=("plans:home",)),
         NavItem("plans:guidance", _("预测指导")),
@@ -60,6 +62,7 @@ MENUS: dict[str, list[NavItem]] = {
     ],
     Role.ADMIN: [
         _HOME,
+        _TEAM_BOARD,
         _ANALYSIS,
         NavItem("customers:list", pgettext_lazy("list", "客户")),
         NavItem("visits:audit", _("拜访稽核")),

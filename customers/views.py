@@ -7,6 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from reports.export_jobs import export_is_large
+from reports.views_exports import start_export_job
+
 from .card_pdf import customer_card_pdf
 from .exports import customers_workbook, export_filename
 from .filters import PAGE_SIZES, CustomerFilter, list_params, page_size
@@ -52,6 +55,10 @@ def customer_index(request):
 @login_required
 def customer_export(request):
     customers = _filtered(request)
+    rows = customers.qs.count()
+    if export_is_large(rows):
+        # a big list is written by a worker; its page links the file when it is ready
+        return start_export_job(request, kind="customers", params=request.GET.dict(), rows=rows)
     response = HttpResponse(customers_workbook(customers.qs), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{export_filename("customers")}"'
     return response

@@ -8,43 +8,17 @@ month's stored indicators (``reports``). A rate whose denominator is 0 is None (
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from statistics import fmean
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from brands.selectors import key_skus
-from reports.models import ObjectType, ScopeIndicator, ScopeType
-from reports.selectors import manager_indicator
+from reports.selectors import manager_brand_coverage, manager_indicator
 
 from .models import Cycle, MarketingAction, PlannedVisit, Visit
-from .models.visits import MIN_VISIT_SECONDS
-
-MIN_VISIT = dt.timedelta(seconds=MIN_VISIT_SECONDS)
-
-
-def valid_visit_q(prefix: str = "") -> Q:
-    """Checked in and out, at least a minute apart: the visits that count (``Visit.is_valid``
-    in SQL)."""
-    return Q(
-        **{
-            f"{prefix}checked_in_at__isnull": False,
-            f"{prefix}checked_out_at__gte": F(f"{prefix}checked_in_at") + MIN_VISIT,
-        }
-    )
-
-
-def short_visit_q(prefix: str = "") -> Q:
-    """Checked out less than a minute after checking in (``Visit.is_short``)."""
-    return Q(
-        **{
-            f"{prefix}checked_in_at__isnull": False,
-            f"{prefix}checked_out_at__isnull": False,
-            f"{prefix}checked_out_at__lt": F(f"{prefix}checked_in_at") + MIN_VISIT,
-        }
-    )
+from .models.visits import short_visit_q, valid_visit_q
 
 
 def rate(numerator, denominator) -> float | None:
@@ -175,12 +149,7 @@ def planned_visit_counts(*, cycle: Cycle) -> dict[str, int]:
 def _key_brand_coverage(cycle: Cycle) -> tuple[BrandCoverage, ...]:
     """The coverage rate of each key brand (a brand with a key SKU) in the manager's
     territory that month, from the stored brand indicators."""
-    names = key_skus().values("brand__name")
-    rows = ScopeIndicator.objects.filter(
-        month=cycle.month,
-        scope_type=ScopeType.MANAGER,
-        scope_key=cycle.manager.username,
-        object_type=ObjectType.BRAND,
-        object_key__in=names,
-    ).values_list("object_key", "coverage_rate")
-    return tuple(BrandCoverage(name, coverage) for name, coverage in sorted(rows))
+    rates = manager_brand_coverage(
+        manager=cycle.manager, month=cycle.month, brand_names=key_skus().values("brand__name")
+    )
+    return tuple(BrandCoverage(name, coverage) for name, coverage in sorted(rates.items()))

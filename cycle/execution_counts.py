@@ -22,31 +22,15 @@ import datetime as dt
 from collections.abc import Iterable
 
 import pandas as pd
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from core.months import month_end, month_start
 
-from .models import MIN_VISIT_SECONDS, MarketingAction, PlannedVisit, Visit
+from .models import MarketingAction, PlannedVisit, Visit
+from .models.visits import valid_visit_q
 
 MANAGER_COUNTS = ["actions_planned", "actions_done", "visits_planned", "visits_done"]
 CUSTOMER_COUNTS = ["visits_done", "actions_done"]
-
-
-def valid_visit() -> Q:
-    """A finished visit of at least a minute (``Visit.is_valid``), as a filter."""
-    return Q(
-        checked_in_at__isnull=False,
-        checked_out_at__gte=F("checked_in_at") + dt.timedelta(seconds=MIN_VISIT_SECONDS),
-    )
-
-
-def short_visit() -> Q:
-    """Checked out less than a minute after checking in (``Visit.is_short``)."""
-    return Q(
-        checked_in_at__isnull=False,
-        checked_out_at__isnull=False,
-        checked_out_at__lt=F("checked_in_at") + dt.timedelta(seconds=MIN_VISIT_SECONDS),
-    )
 
 
 def visits_in_month(month: dt.date) -> QuerySet[Visit]:
@@ -55,7 +39,7 @@ def visits_in_month(month: dt.date) -> QuerySet[Visit]:
 
 
 def valid_visits_in_month(month: dt.date) -> QuerySet[Visit]:
-    return visits_in_month(month).filter(valid_visit())
+    return visits_in_month(month).filter(valid_visit_q())
 
 
 def _plan_actions(month: dt.date) -> QuerySet[MarketingAction]:

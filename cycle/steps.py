@@ -27,7 +27,11 @@ class Step:
     url: str
 
 
-def cycle_steps(*, cycle: Cycle) -> list[Step]:
+def cycle_steps(
+    *, cycle: Cycle, visit_counts: dict | None = None, item_counts: dict | None = None
+) -> list[Step]:
+    """The five steps of ``cycle``. A page showing many cycles (the team board) passes each
+    one's ``planned_visit_counts`` and ``improvement_summary``, fetched for all at once."""
     username, month = cycle.manager.username, f"{cycle.month:%Y-%m}"
     analysed = bool(cycle.problems) or cycle.plan_status != PlanStatus.DRAFT
     approved = cycle.plan_status == PlanStatus.APPROVED
@@ -39,7 +43,10 @@ def cycle_steps(*, cycle: Cycle) -> list[Step]:
     # 实施: over when the month is over, or when every planned visit day has had its visit;
     # before the plan is approved there is nothing to count (the home page stays cheap)
     ended = current_month() > cycle.month
-    visits = planned_visit_counts(cycle=cycle) if approved or ended else NOTHING_PLANNED
+    if not (approved or ended):
+        visits = NOTHING_PLANNED
+    else:
+        visits = visit_counts if visit_counts is not None else planned_visit_counts(cycle=cycle)
     executed = ended or (visits["planned"] > 0 and visits["honoured"] >= visits["planned"])
     if visits["planned"]:
         execution_note = _("按计划拜访 %(done)d/%(planned)d") % {
@@ -58,7 +65,10 @@ def cycle_steps(*, cycle: Cycle) -> list[Step]:
         evaluation_note = cycle.get_evaluation_status_display()
 
     # 改进 follows the evaluation: items written before it do not finish the cycle early
-    items = improvement_summary(cycle=cycle) if evaluation_state != TODO else NO_ITEMS
+    if evaluation_state == TODO:
+        items = NO_ITEMS
+    else:
+        items = item_counts if item_counts is not None else improvement_summary(cycle=cycle)
     improved = items["total"] > 0 and items["returned"] == 0
     if items["returned"]:
         improvement_note = _("%(n)d 项被退回") % {"n": items["returned"]}

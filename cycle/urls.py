@@ -1,5 +1,7 @@
 from django.urls import path
 
+from reports import views_documents
+
 from .views import evaluation, forecasts, guidance, plans, schedule
 from .views import tasks as task_views
 
@@ -9,7 +11,10 @@ urlpatterns = [
     path("", plans.plans_home, name="home"),
     path("queue/", plans.queue, name="queue"),
     path("guidance/", guidance.guidance, name="guidance"),
+    path("guidance.xlsx", guidance.guidance_xlsx, name="guidance_xlsx"),
     path(PLAN, plans.detail, name="detail"),
+    path(PLAN + "plan.pdf", views_documents.plan, name="plan_pdf"),
+    path(PLAN + "evaluation.pdf", views_documents.evaluation, name="evaluation_pdf"),
     path(PLAN + "goals/", plans.goals, name="goals"),
     path(PLAN + "generate/", plans.generate, name="generate"),
     path(PLAN + "actions/add/", plans.add_action, name="add_action"),

@@ -25,8 +25,9 @@ from accounts.selectors import managers_visible_to, teams_visible_to
 from core.months import month_end
 from customers.models import Customer, CustomerStatus, MarketType
 
-from .execution_counts import short_visit, valid_visit, visits_in_month
+from .execution_counts import visits_in_month
 from .models import Visit
+from .models.visits import short_visit_q, valid_visit_q
 from .selectors import day_limit
 
 PAGE_SIZE = 50
@@ -140,9 +141,11 @@ class VisitAudit:
             self._visits()
             .values("cycle__manager_id", "date")
             .annotate(
-                valid=Count("id", filter=valid_visit()),
-                short=Count("id", filter=short_visit()),
-                rural=Count("id", filter=valid_visit() & Q(customer__market_type=MarketType.RURAL)),
+                valid=Count("id", filter=valid_visit_q()),
+                short=Count("id", filter=short_visit_q()),
+                rural=Count(
+                    "id", filter=valid_visit_q() & Q(customer__market_type=MarketType.RURAL)
+                ),
             )
             .order_by()
             .values_list("cycle__manager_id", "date", "valid", "short", "rural")
@@ -212,7 +215,7 @@ class VisitAudit:
         """The customer had a valid visit in the month (by anyone)."""
         return Exists(
             Visit.objects.filter(
-                valid_visit(),
+                valid_visit_q(),
                 customer=OuterRef("pk"),
                 date__gte=self.month,
                 date__lte=self.last_day,
@@ -221,6 +224,32 @@ class VisitAudit:
 
     def _unvisited(self) -> QuerySet[Customer]:
         return self._customers().exclude(self._visited())
+
+    # --- every row, for the Excel export (cycle/audit_export.py) --------------------------
+
+    def short_visits(self) -> QuerySet[Visit]:
+        """Every short visit of the audit, as ``short_page`` pages them."""
+        return self.short_page.paginator.object_list
+
+    def unvisited_customers(self) -> QuerySet[Customer]:
+        """Every audited manager's active customers without a valid visit in the month."""
+        return (
+            self._unvisited()
+            .select_related("manager")
+            .only(
+                "id",
+                "code",
+                "name",
+                "address",
+                "trade_area",
+                "visit_frequency",
+                "manager__username",
+                "manager__name",
+                "manager__first_name",
+                "manager__last_name",
+            )
+            .order_by("manager__username", "code")
+        )
 
     def _sample(self) -> QuerySet[Customer]:
         """The first SAMPLE unvisited customers of each manager (code order): one query."""
@@ -247,7 +276,7 @@ class VisitAudit:
         """The visits checked out less than a minute after checking in, latest first."""
         visits = (
             self._visits()
-            .filter(short_visit())
+            .filter(short_visit_q())
             .select_related("customer", "cycle__manager")
             .only(
                 "id",

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,8 +31,7 @@ from brands.models import Sku
 from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
 from customers.models import Customer
-from markets.models import OrderLine
-from markets.selectors import last_checks_before
+from markets.selectors import last_checks_before, skus_ordered_by_customer
 
 from .models import Cycle, MarketingAction
 from .selectors import plan_for
@@ -224,20 +222,15 @@ def _skus(cycle: Cycle, customer_ids, action_sku_ids) -> tuple[dict[int, Sku], d
     customer the key SKUs it ordered in the last ``ORDER_MONTHS`` full months, most cartons
     first. Three queries at most (key SKUs, other action SKUs, one aggregation)."""
     skus = {sku.pk: sku for sku in key_skus()}
-    rows = (
-        OrderLine.objects.filter(
-            customer_id__in=customer_ids,
-            sku_id__in=list(skus),
-            order_date__gte=add_months(cycle.month, -ORDER_MONTHS),
-            order_date__lt=cycle.month,
-        )
-        .values("customer_id", "sku_id")
-        .annotate(volume=Sum("quantity"))
-        .order_by("customer_id", "-volume", "sku_id")
+    sold = defaultdict(
+        list,
+        skus_ordered_by_customer(
+            customer_ids=customer_ids,
+            sku_ids=list(skus),
+            first=add_months(cycle.month, -ORDER_MONTHS),
+            before=cycle.month,
+        ),
     )
-    sold: dict[int, list[int]] = defaultdict(list)
-    for row in rows:
-        sold[row["customer_id"]].append(row["sku_id"])
     others = action_sku_ids - set(skus)
     if others:
         skus |= {sku.pk: sku for sku in Sku.objects.filter(pk__in=others)}

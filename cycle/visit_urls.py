@@ -7,6 +7,7 @@ LOG = "<str:date>/<int:customer_id>/"
 urlpatterns = [
     path("", visits.today, name="today"),
     path("audit/", audit.audit, name="audit"),  # before <str:date>/: "audit" is no date
+    path("audit.xlsx", audit.audit_xlsx, name="audit_xlsx"),
     path("<str:date>/", visits.day, name="day"),
     path(LOG, visits.log, name="log"),
     path(LOG + "save/<str:name>/", visits.log_field, name="log_field"),

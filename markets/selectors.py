@@ -205,3 +205,25 @@ def last_checks_before(*, customer_ids, sku_ids, before: dt.datetime) -> dict[tu
             if key not in entry:
                 entry[key], entry[f"{key}_at"] = value, at
     return out
+
+
+def skus_ordered_by_customer(
+    *, customer_ids, sku_ids, first: dt.date, before: dt.date
+) -> dict[int, list[int]]:
+    """customer id → the ids among ``sku_ids`` it ordered from ``first`` up to (not
+    including) ``before``, most cartons first: one aggregation."""
+    rows = (
+        OrderLine.objects.filter(
+            customer_id__in=customer_ids,
+            sku_id__in=sku_ids,
+            order_date__gte=first,
+            order_date__lt=before,
+        )
+        .values("customer_id", "sku_id")
+        .annotate(volume=Sum("quantity"))
+        .order_by("customer_id", "-volume", "sku_id")
+    )
+    sold: dict[int, list[int]] = {}
+    for row in rows:
+        sold.setdefault(row["customer_id"], []).append(row["sku_id"])
+    return sold

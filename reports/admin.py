@@ -3,7 +3,7 @@ monthly job)."""
 
 from django.contrib import admin
 
-from .models import CustomerIndicator, IndicatorRun, ManagerIndicator, ScopeIndicator
+from .models import CustomerIndicator, ExportJob, IndicatorRun, ManagerIndicator, ScopeIndicator
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -94,3 +94,25 @@ class IndicatorRunAdmin(ReadOnlyAdmin):
     list_filter = ["status", "month"]
     search_fields = ["error", "step"]
     date_hierarchy = "started_at"
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    """Who exported what and whether it worked; the file itself is only for its requester
+    (the download view), so the admin does not link it."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "requested_by",
+        "status",
+        "progress",
+        "rows_total",
+        "rows_written",
+        "finished_at",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["requested_by__username", "filename", "error"]
+    list_select_related = ["requested_by"]
+    exclude = ["file"]
+    date_hierarchy = "created_at"

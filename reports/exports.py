@@ -152,13 +152,35 @@ def parse_scope(text: str) -> Scope:
     )
 
 
-def export_table(*, month: dt.date, kind: str, scope: Scope) -> tuple[list[str], list[list]]:
-    """(header, rows) of the stored indicators; rates rounded, empty rates as None."""
+def _check_computed(month: dt.date) -> None:
     if not IndicatorRun.objects.filter(month=month, status=RunStatus.SUCCEEDED).exists():
         raise ExportError(
             _("%(month)s 的指标尚未计算。请先运行：manage.py compute_indicators --month %(month)s")
             % {"month": f"{month:%Y-%m}"}
         )
+
+
+def export_count(*, month: dt.date, kind: str, scope: Scope) -> int:
+    """How many rows ``export_table`` would give, counted in SQL (a large export runs as a
+    job, reports.export_jobs)."""
+    _check_computed(month)
+    if kind in ("brand", "category"):
+        types = [ObjectType.SKU, ObjectType.BRAND] if kind == "brand" else [ObjectType.CATEGORY]
+        rows = ScopeIndicator.objects.filter(
+            month=month, scope_type=scope.scope_type, scope_key=scope.key, object_type__in=types
+        )
+    elif kind == "customer":
+        rows = CustomerIndicator.objects.filter(month=month, **_owner_filter(scope))
+    elif kind == "manager":
+        rows = ManagerIndicator.objects.filter(month=month, **_owner_filter(scope))
+    else:
+        raise ExportError(kind)
+    return rows.count()
+
+
+def export_table(*, month: dt.date, kind: str, scope: Scope) -> tuple[list[str], list[list]]:
+    """(header, rows) of the stored indicators; rates rounded, empty rates as None."""
+    _check_computed(month)
     if kind in ("brand", "category"):
         columns, records = BRAND_COLUMNS, _scope_records(month, kind, scope)
     elif kind == "customer":
@@ -242,20 +264,33 @@ def _cell(column: str, value):
     return value
 
 
-def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+# an export job (reports.export_jobs) hears of the progress after every this many rows
+CHUNK = 2000
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], *, progress=None) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            writer.writerows([["" if v is None else v for v in row] for row in chunk])
+            if progress is not None:
+                progress(start + len(chunk))
 
 
-def write_xlsx(path: Path, header: list[str], rows: list[list], *, title: str) -> None:
+def write_xlsx(
+    path: Path, header: list[str], rows: list[list], *, title: str, progress=None
+) -> None:
+    """``progress(rows)`` is called every ``CHUNK`` rows with the rows written so far."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     sheet.append(header)
     formats = ["0.0000" if c in RATES else "0.00" if c in MONEY else None for c in header]
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         sheet.append([_xlsx_cell(sheet, v, f) for v, f in zip(row, formats, strict=True)])
+        if progress is not None and number % CHUNK == 0:
+            progress(number)
     book.save(path)
 
 

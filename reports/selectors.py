@@ -210,3 +210,38 @@ def export_scope_allowed(*, user: User, scope_type: str, key: str) -> bool:
 def manager_indicator(*, manager: User, month: dt.date) -> ManagerIndicator | None:
     """One customer manager's indicators for a month (the caller has checked visibility)."""
     return ManagerIndicator.objects.filter(manager=manager, month=month).first()
+
+
+def manager_brand_coverage(
+    *, manager: User, month: dt.date, brand_names
+) -> dict[str, float | None]:
+    """Brand name → coverage rate in one customer manager's territory for a month, from the
+    stored brand indicators (the caller has checked visibility); brands without a row are
+    left out."""
+    rows = ScopeIndicator.objects.filter(
+        month=month,
+        scope_type=ScopeType.MANAGER,
+        scope_key=manager.username,
+        object_type=ObjectType.BRAND,
+        object_key__in=brand_names,
+    ).values_list("object_key", "coverage_rate")
+    return dict(rows)
+
+
+def key_brand_coverage_by_manager(*, usernames: list[str], month: dt.date) -> dict[str, float]:
+    """Each customer manager's mean coverage rate over the key brands (brands with a key
+    SKU) in their territory for a month — the month-end evaluation's 重点品牌覆盖率 — for many
+    managers in one query (the caller has checked visibility); managers without any stored
+    key-brand rate are left out."""
+    rows = ScopeIndicator.objects.filter(
+        month=month,
+        scope_type=ScopeType.MANAGER,
+        scope_key__in=usernames,
+        object_type=ObjectType.BRAND,
+        object_key__in=key_skus().values("brand__name"),
+        coverage_rate__isnull=False,
+    ).values_list("scope_key", "coverage_rate")
+    found: dict[str, list[float]] = {}
+    for username, rate in rows:
+        found.setdefault(username, []).append(rate)
+    return {username: fmean(rates) for username, rates in found.items()}

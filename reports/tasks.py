@@ -1,10 +1,12 @@
-"""Celery tasks of the monthly indicators; thin wrappers around reports.services. Both are
-idempotent: a rerun replaces the month's rows."""
+"""Celery tasks of the monthly indicators and of the export jobs; thin wrappers around
+reports.services and reports.export_jobs. All are idempotent: a rerun replaces the month's
+rows; an export job runs once."""
 
 from celery import shared_task
 
 from core.months import parse_month, previous_month
 
+from .export_jobs import export_job_run, export_jobs_purge
 from .services import indicators_compute
 
 
@@ -19,3 +21,17 @@ def compute_month(month: str) -> dict:
 def compute_previous_month() -> dict:
     """The monthly schedule: on the 1st, the month that just ended (Asia/Shanghai)."""
     return compute_month(f"{previous_month():%Y-%m}")
+
+
+@shared_task(acks_late=True)
+def run_export_job(job_id: int) -> str | None:
+    """Write one export job's file (reports.export_jobs); a rerun leaves a job alone once it
+    has started."""
+    job = export_job_run(job_id=job_id)
+    return job.status if job else None
+
+
+@shared_task
+def purge_export_jobs() -> int:
+    """Daily: delete export jobs and their files older than EXPORT_KEEP_DAYS."""
+    return export_jobs_purge()

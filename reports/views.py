@@ -17,13 +17,15 @@ from accounts.selectors import teams_visible_to
 from core.months import add_months
 from cycle.improvements import open_improvements
 from cycle.selectors import cycle_for
-from cycle.services import cycle_save_problems
+from cycle.services import cycle_can_edit, cycle_save_problems
 
 from .analysis import brand_context, manager_context, month_choice, team_context
-from .exports import ExportError, export_table, parse_scope, write_csv, write_xlsx
+from .export_jobs import export_is_large
+from .exports import ExportError, export_count, export_table, parse_scope, write_csv, write_xlsx
 from .forms import ExportForm, ProblemsForm, RecomputeForm
 from .jobs import indicators_request
 from .selectors import can_recompute, export_scope_allowed, latest_run, visible_manager
+from .views_exports import start_export_job
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -63,6 +65,10 @@ def save_problems(request, username: str):
         manager=visible_manager(user=request.user, username=username),
         month=add_months(month, 1),
     )
+    # refused before the input is read: a refused form would show an editable box to whoever
+    # may only read the problems (the service checks again)
+    if not cycle_can_edit(user=request.user, cycle=cycle):
+        raise PermissionDenied
     saved = False
     if form.is_valid():
         try:
@@ -148,10 +154,15 @@ def export(request):
     except ExportError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     try:
-        header, rows = export_table(month=data["month"], kind=data["kind"], scope=scope)
+        count = export_count(month=data["month"], kind=data["kind"], scope=scope)
     except ExportError as exc:
         return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
     file_format = data["format"] or "xlsx"
+    if export_is_large(count):
+        params = {"month": f"{data['month']:%Y-%m}", "kind": data["kind"], "scope": text}
+        params["format"] = file_format
+        return start_export_job(request, kind="indicators", params=params, rows=count)
+    header, rows = export_table(month=data["month"], kind=data["kind"], scope=scope)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"export.{file_format}"
         if file_format == "xlsx":

@@ -42,3 +42,14 @@ def test_import_benchmark_runs(pg_server):
 def test_customer_list_benchmark_runs(pg_server):
     out = run("customer_list.py", "--runs", "2", "--pg", pg_server)
     assert "cm01, all 400 active customers on one page" in out
+
+
+def test_load_benchmark_runs(pg_server):
+    """Every role's pages answer 2xx under gunicorn with the production settings (the script
+    exits 1 on any error); a few users for a few seconds, no timing asserted."""
+    out = run(
+        "load.py",
+        *("--users", "3", "--duration", "5", "--workers", "2", "--months", "2"),
+        *("--pg", pg_server, "--db", "work135_load_test"),
+    )
+    assert "errors: 0" in out and "overall" in out and "dropped work135_load_test" in out

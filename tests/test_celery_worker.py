@@ -34,6 +34,8 @@ def worker():
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
+        # export jobs write their files here; the test reads them back
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     process = subprocess.Popen(
         [
@@ -109,3 +111,29 @@ def test_monthly_indicators_run_in_a_real_worker(worker):
         object_key=customer.order_lines.get().sku.code,
     )
     assert (company.volume, company.coverage_rate) == (7, 1.0)
+
+
+def test_export_job_runs_in_a_real_worker(worker):
+    import io
+
+    from openpyxl import load_workbook
+
+    from reports.models import ExportJob, ExportStatus
+    from reports.tasks import run_export_job
+    from tests.factories import AdminUserFactory, CustomerFactory
+
+    CustomerFactory(code="W2", name="工人二店")
+    job = ExportJob.objects.create(
+        kind="customers",
+        params={"q": "W2"},
+        requested_by=AdminUserFactory(),
+        rows_total=1,
+        filename="customers.xlsx",
+    )
+    result = run_export_job.apply_async(args=[job.pk], queue=worker)
+    assert result.get(timeout=90) == ExportStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert (job.status, job.rows_written, job.progress) == (ExportStatus.SUCCEEDED, 1, 100)
+    with job.file.open("rb") as handle:  # written by the worker, read here
+        rows = list(load_workbook(io.BytesIO(handle.read())).active.values)
+    assert rows[1][:2] == ("W2", "工人二店")

@@ -12,8 +12,8 @@ from accounts.models import Role, Team, User
 from brands.models import Sku
 from core.months import current_month, month_end, previous_month
 from customers.models import Customer
-from cycle.execution_counts import short_visit, valid_visit
 from cycle.models import Cycle, MarketingAction, PlannedVisit, Visit
+from cycle.models.visits import short_visit_q, valid_visit_q
 from markets.models import Forecast, OrderLine, ShelfCheck
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,8 +72,8 @@ def test_demo_has_last_and_this_months_work(seeded):
     assert not PlannedVisit.objects.exclude(customer__manager=F("cycle__manager")).exists()
     visits = Visit.objects.filter(date__gte=last, date__lte=month_end(last))
     planned = PlannedVisit.objects.filter(cycle__month=last).count()
-    assert 0.7 * planned <= visits.filter(valid_visit()).count() <= 1.3 * planned
-    assert 0 < visits.filter(short_visit()).count() < 0.1 * visits.count()
+    assert 0.7 * planned <= visits.filter(valid_visit_q()).count() <= 1.3 * planned
+    assert 0 < visits.filter(short_visit_q()).count() < 0.1 * visits.count()
     assert not Visit.objects.filter(date__gte=timezone.localdate()).exists()
     done = MarketingAction.objects.filter(cycle__month=last, done_at__isnull=False)
     assert 0 < done.count() < MarketingAction.objects.filter(cycle__month=last).count()

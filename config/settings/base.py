@@ -132,6 +132,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Exports (reports/export_jobs.py) ------------------------------------------------------
+# Files written by export jobs live under MEDIA_ROOT/exports/. Nothing under MEDIA_ROOT is
+# served publicly (no URL pattern, and the proxy must not serve it either): the download
+# view checks the requester. Web and worker must share this folder (docker-compose: volume).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "/media/"
+# An export of more rows than this runs as a Celery job with progress and a download link;
+# smaller ones are answered directly.
+EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", "5000"))
+# Finished export jobs and their files are deleted after this many days (daily task).
+EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", "7"))
+
 # --- Uploads (imports/upload_checks.py) ---------------------------------------------------
 # Largest file each upload accepts; bigger data files go through the import_data command,
 # which has no limit. The reverse proxy's body limit should be a little above the largest.
@@ -231,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
     "indicators-previous-month": {
         "task": "reports.tasks.compute_previous_month",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
+    "exports-purge": {
+        "task": "reports.tasks.purge_export_jobs",
+        "schedule": crontab(minute=30, hour=3),
     },
 }
 

@@ -1,3 +1,7 @@
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret"
@@ -19,3 +23,9 @@ WHITENOISE_AUTOREFRESH = True
 # django-axes needs the request in every authenticate() call; tests that call it bare (and
 # force_login) would trip over it. tests/test_security.py switches throttling back on.
 AXES_ENABLED = False
+
+# Export files of the tests go to a scratch folder, not the checkout (a Celery worker started
+# by a test is handed the same MEDIA_ROOT through the environment).
+MEDIA_ROOT = Path(
+    os.environ.get("MEDIA_ROOT") or Path(tempfile.gettempdir()) / "work135-test-media"
+)

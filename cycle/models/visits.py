@@ -5,6 +5,8 @@ The checks made on a visit (shelf, inventory, retail price, market information) 
 ``markets`` observations of the customer on the visit's date; the visit itself holds when,
 how, and the manager's feeling about it."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -19,6 +21,29 @@ from .cycles import TEXT_MAX_LENGTH, Cycle
 MIN_VISIT_SECONDS = 60
 FEELING_MAX_LENGTH = 2000
 IMPROVEMENT_MAX_LENGTH = 500
+
+
+def valid_visit_q(prefix: str = "") -> Q:
+    """``Visit.is_valid`` as a filter (``prefix`` e.g. "visits__" from another model)."""
+    return Q(
+        **{
+            f"{prefix}checked_in_at__isnull": False,
+            f"{prefix}checked_out_at__gte": F(f"{prefix}checked_in_at")
+            + dt.timedelta(seconds=MIN_VISIT_SECONDS),
+        }
+    )
+
+
+def short_visit_q(prefix: str = "") -> Q:
+    """``Visit.is_short`` as a filter."""
+    return Q(
+        **{
+            f"{prefix}checked_in_at__isnull": False,
+            f"{prefix}checked_out_at__isnull": False,
+            f"{prefix}checked_out_at__lt": F(f"{prefix}checked_in_at")
+            + dt.timedelta(seconds=MIN_VISIT_SECONDS),
+        }
+    )
 
 
 class Visit(models.Model):

@@ -7,7 +7,12 @@ from django.shortcuts import render
 from accounts.decorators import role_required
 from accounts.models import Role
 from core.months import current_month
+from reports.export_jobs import export_is_large
+from reports.export_kinds import audit_filename
+from reports.views_exports import start_export_job
+from reports.xlsx import workbook_bytes, xlsx_response
 
+from ..audit_export import audit_row_count, audit_sheets
 from ..visit_audit import visit_audit
 from .common import url_month
 
@@ -33,3 +38,24 @@ def audit(request):
     if request.htmx and part in PARTS:
         return render(request, f"{PAGE}#{part}", context)
     return render(request, PAGE, context)
+
+
+@role_required(Role.MARKET_MANAGER, Role.ADMIN)
+def audit_xlsx(request):
+    """The page's tables without paging, for the same month, team and manager; a company's
+    worth of unvisited customers is written by an export job."""
+    query = request.GET
+    month_text = query.get("month", "").strip()
+    month = url_month(month_text) if month_text else current_month()
+    params = {
+        "month": f"{month:%Y-%m}",
+        "team": query.get("team", "").strip(),
+        "manager": query.get("manager", "").strip(),
+    }
+    audit = visit_audit(
+        user=request.user, month=month, manager=params["manager"], team=params["team"]
+    )
+    rows = audit_row_count(audit)
+    if export_is_large(rows):
+        return start_export_job(request, kind="visit_audit", params=params, rows=rows)
+    return xlsx_response(workbook_bytes(audit_sheets(audit)), audit_filename(params))

@@ -3,8 +3,10 @@ from django.shortcuts import render
 from accounts.decorators import role_required
 from accounts.models import Role
 from reports.analysis import month_choice
+from reports.xlsx import stamped, workbook_bytes, xlsx_response
 
 from ..guidance import SORTS, WEAK_ACCURACY, WEAK_BIAS, WEAK_COVERAGE, guidance_rows
+from ..guidance_export import guidance_sheet
 
 
 @role_required(Role.MARKET_MANAGER)
@@ -23,3 +25,13 @@ def guidance(request):
         },
     }
     return render(request, "cycle/guidance.html", context)
+
+
+@role_required(Role.MARKET_MANAGER)
+def guidance_xlsx(request):
+    """The page's table for the same month, in the same order."""
+    month = month_choice(request.GET.get("month"))
+    sort = request.GET.get("sort", "accuracy")
+    rows = guidance_rows(user=request.user, month=month, sort=sort if sort in SORTS else "accuracy")
+    content = workbook_bytes([guidance_sheet(rows, month=month)])
+    return xlsx_response(content, stamped(f"forecast-guidance-{month:%Y-%m}"))

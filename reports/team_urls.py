@@ -1,0 +1,12 @@
+"""The team board at /team/ (its own namespace: ``reports:team`` is the team analysis)."""
+
+from django.urls import path
+
+from . import views_team
+
+app_name = "team"
+urlpatterns = [
+    path("", views_team.board, name="board"),
+    path("board.xlsx", views_team.board_xlsx, name="xlsx"),
+    path("board.pdf", views_team.board_pdf, name="pdf"),
+]
