@@ -101,6 +101,14 @@ def _prepare(pg: str, db: str, url: str, *, reseed: bool) -> None:
     with psycopg.connect(f"{pg}/postgres", autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone()
     if exists and not reseed and _has_data(url):
+        # the kept database may predate the code's latest migrations
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "migrate", "--verbosity", "0"],
+            cwd=ROOT,
+            env=_env(url),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         return
     print(f"building {db}: createdb, migrate, seed_demo --scale city …", flush=True)
     start = time.perf_counter()
