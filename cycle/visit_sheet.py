@@ -194,15 +194,22 @@ def sheet_data(
     days = []
     for day in lists:
         start = day_bounds(day.date)[0]
-        todo = {e.customer.pk: [a for a in e.actions if _open_at(a, start)] for e in day.entries}
-        chosen = {pk: _chosen_skus(actions, sold.get(pk, []), skus) for pk, actions in todo.items()}
+        open_actions = {
+            e.customer.pk: [a for a in e.actions if _open_at(a, start)] for e in day.entries
+        }
+        chosen = {
+            pk: _chosen_skus(actions, sold.get(pk, []), skus)
+            for pk, actions in open_actions.items()
+        }
         last = last_checks_before(
-            customer_ids=list(todo),
+            customer_ids=list(open_actions),
             sku_ids=sorted({s.pk for chosen_skus in chosen.values() for s in chosen_skus}),
             before=start,
         )
         customers = [
-            SheetCustomer(number, e.customer, todo[e.customer.pk], _cells(chosen, e.customer, last))
+            SheetCustomer(
+                number, e.customer, open_actions[e.customer.pk], _cells(chosen, e.customer, last)
+            )
             for number, e in enumerate(day.entries, start=1)
         ]
         rule = "" if day.by_plan else day.rule_text

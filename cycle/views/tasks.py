@@ -3,22 +3,21 @@ filter kept in the URL), its print view of every filtered row, and its Excel exp
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from accounts.decorators import role_required
+from reports.xlsx import workbook_bytes, xlsx_response
 
 from ..models import ActionSource
 from ..selectors import plan_for
-from ..task_export import tasks_workbook
+from ..task_export import tasks_sheet
 from ..task_table import MARK_CHOICES, TaskFilter, task_export_rows, task_table, task_totals
 from .common import url_month
 from .plans import EVERYONE
 
 PAGE = "cycle/tasks.html"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @role_required(*EVERYONE)
@@ -53,7 +52,5 @@ def table(request, username: str, month: str):
 def export(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
     rows = task_export_rows(cycle=cycle, where=TaskFilter.from_query(request.GET))
-    response = HttpResponse(tasks_workbook(rows), content_type=XLSX)
-    name = f"tasks-{cycle.manager.username}-{cycle.month:%Y-%m}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    content = workbook_bytes([tasks_sheet(rows)])
+    return xlsx_response(content, f"tasks-{cycle.manager.username}-{cycle.month:%Y-%m}.xlsx")
