@@ -6,7 +6,8 @@ from customers.selectors import customer_status_counts, customers_visible_to
 from cycle.selectors import approval_queue, cycle_for
 from cycle.steps import cycle_steps
 from imports.selectors import recent_import_jobs
-from markets.selectors import monthly_totals, order_line_count, volume_by_manager
+from markets.selectors import order_line_count
+from reports.selectors import customer_month_totals, manager_volumes
 
 from .models import Role, User
 from .selectors import team_members_with_counts, teams_visible_to, users_by_role
@@ -29,7 +30,9 @@ def home_overview(*, user: User) -> dict:
     context = {
         "month": last,
         "status_counts": customer_status_counts(user=user),
-        "trend": monthly_totals(customers=customers, first=add_months(last, -5), last=last),
+        # from the stored indicators, not the order lines: the company-wide trend would sum
+        # six months of millions of lines on every visit
+        "trend": customer_month_totals(customers=customers, first=add_months(last, -5), last=last),
     }
     role = Role.ADMIN if user.is_superuser else user.role
     if role == Role.CUSTOMER_MANAGER:
@@ -37,9 +40,9 @@ def home_overview(*, user: User) -> dict:
         context |= {"cycle": cycle, "steps": cycle_steps(cycle=cycle)}
     elif role == Role.MARKET_MANAGER:
         members = list(team_members_with_counts(user=user))
-        volumes = volume_by_manager(customers=customers, month=last)
+        volumes = manager_volumes(managers=[m.pk for m in members], month=last)
         for member in members:
-            member.last_month_volume = volumes.get(member.pk, 0)
+            member.last_month_volume = volumes.get(member.pk)
         context |= {
             "teams": teams_visible_to(user=user),
             "members": members,
@@ -48,10 +51,12 @@ def home_overview(*, user: User) -> dict:
     elif role == Role.BRAND_MANAGER:
         context |= {"skus": sku_summary()}
     elif role == Role.ADMIN:
+        order_lines, exact = order_line_count()
         context |= {
             "users_by_role": [(Role(r).label, n) for r, n in users_by_role().items()],
             "skus": sku_summary(),
-            "order_lines": order_line_count(),
+            "order_lines": order_lines,
+            "order_lines_exact": exact,
             "imports": recent_import_jobs(limit=5),
         }
     return context

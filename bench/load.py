@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/load.py [--users 20] [--duration 60] [--workers N]
         [--pg postgresql://postgres@127.0.0.1:5432] [--db work135_load] [--months 13] [--keep]
+        [--redis redis://127.0.0.1:6379/13 | --redis ""]
 
 Creates the database ``work135_load`` on the local PostgreSQL (``migrate``, ``seed_demo``:
 the small demo data), collects the static files into a temporary directory and starts
 gunicorn (sync workers, 2 × CPUs + 1 unless ``--workers``) with ``config.settings.production``
-(STATIC_ROOT moved to the temporary directory, nothing else changed). The script stands in
+(STATIC_ROOT moved to the temporary directory, nothing else changed) and, as in
+docker-compose, Redis as the cache shared by the workers (``--redis``, emptied first;
+``--redis ""`` leaves each worker its own in-process cache). The script stands in
 for the TLS-terminating proxy: every request carries ``X-Forwarded-Proto: https``, so the
 production settings (SSL redirect, secure cookies, HSTS) apply unchanged over plain http on
 localhost, and the client sends the session cookie itself.
@@ -69,6 +72,11 @@ def main() -> None:
     )
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default=DB)
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/13",
+        help='the workers\' shared cache, emptied first ("": in-process caches)',
+    )
     parser.add_argument("--months", type=int, help="seed_demo --months (its default: 13)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
@@ -89,7 +97,7 @@ def main() -> None:
             port = _free_port()
             plan = _plan(url, args, port)
             gunicorn = _start_gunicorn(env, port, args.workers, tmp)
-            _wait_ready(gunicorn, port, args.workers, tmp)
+            _wait_ready(gunicorn, port, args.workers, tmp, env)
             plan["gunicorn"] = gunicorn.pid
             (tmp / "plan.json").write_text(json.dumps(plan))
             result = _spawn(tmp / "plan.json")
@@ -132,6 +140,11 @@ def _prepare(args, url: str, tmp: Path) -> dict:
         LOG_LEVEL="WARNING",
     )
     _manage(["collectstatic", "--noinput", "--verbosity", "0"], env)
+    if args.redis:
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()
+        env["REDIS_URL"] = args.redis
     return env
 
 
@@ -271,7 +284,7 @@ def _start_gunicorn(env: dict, port: int, workers: int, tmp: Path) -> subprocess
         )
 
 
-def _wait_ready(process: subprocess.Popen, port: int, workers: int, tmp: Path) -> None:
+def _wait_ready(process: subprocess.Popen, port: int, workers: int, tmp: Path, env: dict) -> None:
     import urllib.request  # not at the top: the child must import locust before ssl
 
     deadline = time.monotonic() + 120
@@ -288,7 +301,10 @@ def _wait_ready(process: subprocess.Popen, port: int, workers: int, tmp: Path) -
     else:
         raise SystemExit("gunicorn did not answer /healthz within 120 s")
     time.sleep(1)  # let every worker finish booting (each loads Django on its own)
-    print(f"gunicorn: {workers} sync workers on 127.0.0.1:{port}, config.settings.production")
+    cache = f"cache {env['REDIS_URL']}" if env.get("REDIS_URL") else "in-process caches"
+    print(
+        f"gunicorn: {workers} sync workers on 127.0.0.1:{port}, config.settings.production, {cache}"
+    )
 
 
 def _cpu_seconds(pid: int) -> float:

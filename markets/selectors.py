@@ -3,6 +3,7 @@ allowed to see (see ``customers.selectors.customers_visible_to``)."""
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
@@ -42,23 +43,27 @@ def monthly_totals(*, customers: QuerySet, first: dt.date, last: dt.date) -> lis
     return result
 
 
-def volume_by_manager(*, customers: QuerySet, month: dt.date) -> dict[int, int]:
-    rows = (
-        OrderLine.objects.filter(
-            customer__in=customers, order_date__gte=month, order_date__lt=add_months(month, 1)
-        )
-        .values("customer__manager_id")
-        .annotate(volume=Sum("quantity"))
-    )
-    return {row["customer__manager_id"]: row["volume"] or 0 for row in rows}
-
-
 def forecast_count(*, customers: QuerySet, month: dt.date) -> int:
     return Forecast.objects.filter(customer__in=customers, month=month).count()
 
 
-def order_line_count() -> int:
-    return OrderLine.objects.count()
+EXACT_COUNT_BELOW = 1_000_000
+
+
+def order_line_count() -> tuple[int, bool]:
+    """How many order lines are stored, and whether the figure is exact. On PostgreSQL a
+    table of millions of lines is not counted (a full scan, seconds): the planner's estimate
+    from the last ANALYZE is given instead, flagged as approximate."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                [OrderLine._meta.db_table],
+            )
+            estimate = cursor.fetchone()[0]
+        if estimate >= EXACT_COUNT_BELOW:
+            return estimate, False
+    return OrderLine.objects.count(), True
 
 
 def _as_date(value) -> dt.date:

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -10,7 +11,8 @@ from accounts.selectors import managers_visible_to
 from core.months import add_months, parse_month, previous_month
 from cycle.selectors import cycle_for
 from cycle.services import cycle_can_edit
-from cycle.warning_rules import IndicatorsMissing, warnings_evaluate, warnings_summary
+from cycle.warning_cache import warnings_evaluate_cached, warnings_summary_cached
+from cycle.warning_rules import IndicatorsMissing
 
 from .models import ManagerIndicator, ScopeType
 from .selectors import (
@@ -27,6 +29,8 @@ from .selectors import (
     visible_manager,
     visible_team,
 )
+
+WARNED_CUSTOMERS_PER_PAGE = 25
 
 EXPORT_KINDS = [
     ("brand", _("品牌指标")),
@@ -58,7 +62,9 @@ def _common(*, user: User, month: dt.date, export_scope: str) -> dict:
     }
 
 
-def manager_context(*, user: User, username: str, month: dt.date, rule: str = "") -> dict:
+def manager_context(
+    *, user: User, username: str, month: dt.date, rule: str = "", page: str | None = None
+) -> dict:
     manager = visible_manager(user=user, username=username)
     scope = (ScopeType.MANAGER, manager.username)
     # The analysis of month M's data opens the cycle of M+1: its problems feed that plan.
@@ -67,7 +73,7 @@ def manager_context(*, user: User, username: str, month: dt.date, rule: str = ""
         "manager": manager,
         "cycle": cycle,
         "can_edit_problems": cycle_can_edit(user=user, cycle=cycle),
-        **_warnings(manager=manager, month=month, rule=rule),
+        **_warnings(manager=manager, month=month, rule=rule, page=page),
         "indicator": ManagerIndicator.objects.filter(manager=manager, month=month).first(),
         "key_skus": key_sku_rates(scope_type=scope[0], scope_key=scope[1], month=month),
         "market": market_state(scope_type=scope[0], scope_key=scope[1], month=month),
@@ -79,7 +85,7 @@ def team_context(*, user: User, code: str, month: dt.date) -> dict:
     members = managers_visible_to(user=user).filter(team=team)
     rows = manager_indicators(managers=members, month=month)
     try:
-        counts = {c.manager_id: c for c in warnings_summary(managers=members, month=month)}
+        counts = {c.manager_id: c for c in warnings_summary_cached(managers=members, month=month)}
     except IndicatorsMissing:
         counts = {}
     return _common(user=user, month=month, export_scope=f"team:{team.code}") | {
@@ -90,13 +96,13 @@ def team_context(*, user: User, code: str, month: dt.date) -> dict:
     }
 
 
-def _warnings(*, manager: User, month: dt.date, rule: str) -> dict:
-    """The month's warnings grouped by customer (only ``rule``'s when given), the count per
-    rule, and the rules that could not run."""
+def _warnings(*, manager: User, month: dt.date, rule: str, page: str | None) -> dict:
+    """One page of the month's warnings grouped by customer (only ``rule``'s when given),
+    the count per rule, and the rules that could not run."""
     try:
-        found = warnings_evaluate(manager=manager, month=month)
+        found = warnings_evaluate_cached(manager=manager, month=month)
     except IndicatorsMissing:
-        return {"warning_groups": [], "skipped_rules": [], "warning_count": 0, "rule_counts": []}
+        return {"warning_page": None, "skipped_rules": [], "warning_count": 0, "rule_counts": []}
     counts: dict[str, dict] = {}
     for warning in found:
         entry = counts.setdefault(
@@ -116,7 +122,7 @@ def _warnings(*, manager: User, month: dt.date, rule: str) -> dict:
         )
         group["warnings"].append(warning)
     return {
-        "warning_groups": list(groups.values()),
+        "warning_page": Paginator(list(groups.values()), WARNED_CUSTOMERS_PER_PAGE).get_page(page),
         "skipped_rules": found.skipped,
         "warning_count": len(found),
         "rule_counts": list(counts.values()),

@@ -46,7 +46,11 @@ def analysis_home(request):
 def analysis_manager(request, username: str):
     month = month_choice(request.GET.get("month"))
     context = manager_context(
-        user=request.user, username=username, month=month, rule=request.GET.get("rule", "")
+        user=request.user,
+        username=username,
+        month=month,
+        rule=request.GET.get("rule", ""),
+        page=request.GET.get("page"),
     )
     # the improvement items still open from earlier months, to carry into this plan
     context["open_improvements"] = open_improvements(

@@ -31,3 +31,13 @@ def two_teams(db):
 def postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (run with DATABASE_URL, as .ci/run does)")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the database is rolled back between tests and
+    ids come again, so a value cached by an earlier test could otherwise answer for this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -124,3 +124,61 @@ def test_home_pages_use_a_constant_number_of_queries(
         login(client, user)
         with django_assert_max_num_queries(12):
             assert client.get("/").status_code == 200
+
+
+def test_home_trend_comes_from_the_stored_indicators(client, two_teams):
+    """The six-month trend sums the visible customers' stored indicators; a month whose
+    indicators were never computed says so instead of showing zeros."""
+    from django.utils import timezone
+
+    from core.months import add_months, previous_month
+    from reports.models import CustomerIndicator, IndicatorRun, ManagerIndicator, RunStatus
+
+    last = previous_month()
+    IndicatorRun.objects.create(month=last, status=RunStatus.SUCCEEDED, started_at=timezone.now())
+    for key, volume, days in (("a1", 1200, 3), ("a2", 300, 0), ("b1", 9999, 5)):
+        CustomerIndicator.objects.create(
+            month=last,
+            customer=two_teams["customers"][key],
+            manager=two_teams["cm"][key],
+            volume=volume,
+            amount=volume * 10,
+            order_days=days,
+        )
+    ManagerIndicator.objects.create(month=last, manager=two_teams["cm"]["a1"], volume=1200)
+    page = login(client, two_teams["mm_a"]).get("/").content.decode()
+    trend = page.split("团队客户近六个月订货", 1)[1]
+    rows = trend.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    assert len(rows) == 6
+    assert f"{last:%Y-%m}" in rows[-1] and "1,500" in rows[-1] and "15,000.00" in rows[-1]
+    assert ">1</td>" in rows[-1]  # a2's customer ordered on no day
+    earlier = f"{add_months(last, -1):%Y-%m}"
+    assert earlier in rows[-2] and "本月指标尚未计算" in rows[-2]
+    members = page.split("团队客户近六个月订货", 1)[0]
+    assert "1,200" in members and "—" in members  # a2 has no stored month
+
+
+def test_admin_home_counts_order_lines_exactly_while_few(client, two_teams):
+    from tests.factories import OrderLineFactory
+
+    OrderLineFactory.create_batch(3, customer=two_teams["customers"]["a1"])
+    page = login(client, two_teams["admin"]).get("/").content.decode()
+    stat = page.split("订单明细行", 1)[0].rsplit('class="stat-value">', 1)[1]
+    assert stat.startswith("3<")
+
+
+def test_admin_home_gives_the_planner_estimate_for_a_big_table(
+    client, two_teams, postgres_only, monkeypatch
+):
+    from django.db import connection
+
+    from markets import selectors
+    from tests.factories import OrderLineFactory
+
+    OrderLineFactory.create_batch(3, customer=two_teams["customers"]["a1"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE markets_orderline")
+    monkeypatch.setattr(selectors, "EXACT_COUNT_BELOW", 2)  # stands for a million
+    page = login(client, two_teams["admin"]).get("/").content.decode()
+    stat = page.split("订单明细行", 1)[0].rsplit('class="stat-value">', 1)[1]
+    assert stat.startswith("约 3<")

@@ -149,8 +149,9 @@ class TestRecompute:
 
 def test_manager_page_query_count_is_constant(client, computed, django_assert_max_num_queries):
     client.force_login(computed["cm"]["a1"])
-    # 27: one of them counts the month's valid visits for the no-visit rule
-    with django_assert_max_num_queries(27):
+    # 29: one of them counts the month's valid visits for the no-visit rule, two make the
+    # key of the warnings' cache
+    with django_assert_max_num_queries(29):
         assert client.get("/analysis/manager/a1/?month=2026-10").status_code == 200
     for i in range(8):
         sku = SkuFactory(is_key_brand=True, price_class=1 + i % 5)
@@ -158,7 +159,7 @@ def test_manager_page_query_count_is_constant(client, computed, django_assert_ma
             customer=computed["customers"]["a1"], sku=sku, order_date=dt.date(2026, 10, 6)
         )
     indicators_compute(month=MONTH)
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(29):
         assert client.get("/analysis/manager/a1/?month=2026-10").status_code == 200
 
 
@@ -254,3 +255,47 @@ class TestReviewFindings:
     def test_odd_months_fall_back_instead_of_failing(self, client, computed, month):
         response = get(client, computed["cm"]["a1"], f"/analysis/manager/a1/?month={month}")
         assert response.status_code == 200
+
+
+class TestWarningsPagesAndCache:
+    def test_warned_customers_come_25_a_page(self, client, computed):
+        CustomerFactory.create_batch(29, manager=computed["cm"]["a1"])
+        indicators_compute(month=MONTH)
+        client.force_login(computed["cm"]["a1"])
+        page = client.get("/analysis/manager/a1/?month=2026-10").content.decode()
+        # no valid visit anywhere: each of the 30 customers is flagged by the no-visit rule
+        assert "预警客户（30 户）" in page and page.count('class="warning-group"') == 25
+        assert "第 1/2 页 · 30 个客户" in page and "page=2" in page
+        page = client.get("/analysis/manager/a1/?month=2026-10&page=2").content.decode()
+        assert page.count('class="warning-group"') == 5 and "上一页" in page
+
+    def test_a_second_view_does_not_evaluate_the_rules_again(self, client, computed):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(computed["cm"]["a1"])
+        url = "/analysis/manager/a1/?month=2026-10"
+        with CaptureQueriesContext(connection) as first:
+            client.get(url)
+        with CaptureQueriesContext(connection) as second:
+            page = client.get(url).content.decode()
+        assert "当月未拜访" in page
+        assert len(second) <= len(first) - 5
+
+    def test_a_rule_edit_and_a_recompute_show_at_once(self, client, computed):
+        from cycle.models import WarningRule
+
+        client.force_login(computed["cm"]["a1"])
+        url = "/analysis/manager/a1/?month=2026-10"
+        assert "当月未拜访" in client.get(url).content.decode()
+        rule = WarningRule.objects.get(code="no_visit")
+        rule.is_active = False
+        rule.save()
+        assert "当月未拜访" not in client.get(url).content.decode()
+        falling = CustomerFactory(manager=computed["cm"]["a1"], name="下滑副食店")
+        sku = SkuFactory(price_class=3)
+        OrderLineFactory(customer=falling, sku=sku, order_date=dt.date(2026, 9, 8), quantity=100)
+        OrderLineFactory(customer=falling, sku=sku, order_date=dt.date(2026, 10, 8), quantity=10)
+        assert "下滑副食店" not in client.get(url).content.decode()
+        indicators_compute(month=MONTH)
+        assert "下滑副食店" in client.get(url).content.decode()
