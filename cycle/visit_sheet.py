@@ -12,17 +12,21 @@ Which customers a day holds, and in which order, is the day's list of ``cycle.to
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import unicodedata
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
+from string import Template
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -37,19 +41,28 @@ from .models import Cycle, MarketingAction
 from .selectors import plan_for
 from .today import today_customers
 
-# Six SKUs a customer, in two columns of three: room for the SKUs the actions name and the
-# key SKUs the customer sells most, and small enough for about ten customers a page.
+# Six SKUs a customer, two to a printed line (three lines): room for the SKUs the actions name
+# and the key SKUs the customer sells most, and small enough for about ten customers a page.
 SKUS_PER_CUSTOMER = 6
-SKU_COLUMNS = 2
+# A SKU line is four fields (□name, inventory, price, the last ones seen) on tab stops
+# FIELD_MM apart, two SKUs to the 192 mm line: the blanks line up in columns without a box
+# per blank or a line per SKU (every box and every line costs WeasyPrint time). A field
+# must end before the next stop, or the fields after it slip to the stop after: two SKUs
+# share a line only when all their fields surely fit (see ``_ems``).
+FIELD_MM = 24
+SKU_FONT_PT = 7
+FIELD_EMS = FIELD_MM / (SKU_FONT_PT * 25.4 / 72) - 0.3  # 9.4 em of the SKU lines' font
 # a SKU name longer than this many half-width columns (a Chinese character takes two) is cut
 NAME_COLUMNS = 16
+# the space to write the inventory or the price in
+BLANK = "_" * 8
 # "the key SKUs the customer sells" = ordered in these last full months before the sheet's
 ORDER_MONTHS = 3
 
 
 @dataclass
 class SkuCheck:
-    """One SKU line of a customer's block; ``sku`` None is a blank line to write one in."""
+    """One SKU of a customer's block, half a SKU line; ``sku`` None is a blank to write one in."""
 
     sku: Sku | None = None
     inventory: int | None = None
@@ -58,18 +71,16 @@ class SkuCheck:
     price_at: dt.datetime | None = None
 
     @property
-    def line(self) -> str:
-        """``□name⇥库存____ 价格____ 上次 …``: the tab lines the blanks up in a column
-        (the sheet sets its tab stops), so no cell per blank is needed; every box costs
-        WeasyPrint time."""
+    def fields(self) -> list[str]:
+        """``□name``, ``库存________``, ``价格________``, ``上次 7条/262.5元``."""
         name = _cut(self.sku.name, NAME_COLUMNS) if self.sku else "_" * 10
         last = []
         if self.inventory is not None:
             last.append(_("%(n)s条") % {"n": self.inventory})
         if self.price is not None:
             last.append(_("%(p)s元") % {"p": _money(self.price)})
-        was = (" " + _("上次") + " " + "/".join(last)) if last else ""
-        return f"□{name}\t{_('库存')}________ {_('价格')}__________{was}"
+        was = (_("上次") + " " + "/".join(last)) if last else ""
+        return [f"□{name}", _("库存") + BLANK, _("价格") + BLANK, was]
 
 
 @dataclass
@@ -80,13 +91,17 @@ class SheetCustomer:
     skus: list[SkuCheck]
 
     @property
-    def sku_columns(self) -> list[str]:
-        """The SKU lines in ``SKU_COLUMNS`` columns, each one text of lines."""
-        per_column = -(-len(self.skus) // SKU_COLUMNS)
-        return [
-            "\n".join(s.line for s in self.skus[i : i + per_column])
-            for i in range(0, len(self.skus), per_column)
-        ]
+    def sku_lines(self) -> str:
+        """The SKU lines as one text: two SKUs to a line when the fields of both surely end
+        before their next tab stop (in Chinese they do, unless a count or a price is very
+        long), else one."""
+        skus = [sku.fields for sku in self.skus]
+        lines = []
+        while skus:
+            n = 2 if len(skus) > 1 and _fit(skus[0]) and _fit(skus[1]) else 1
+            lines.append("\t".join(text for fields in skus[:n] for text in fields))
+            del skus[:n]
+        return "\n".join(lines)
 
 
 @dataclass
@@ -268,6 +283,25 @@ def _cut(text: str, columns: int) -> str:
     return text + "…"
 
 
+def _fit(fields: list[str]) -> bool:
+    return all(_ems(text) < FIELD_EMS for text in fields)
+
+
+def _ems(text: str) -> float:
+    """The width of ``text`` in ems of the sheet's font, Noto Sans CJK, rounded up."""
+    return sum(_char_ems(ch) for ch in text)
+
+
+def _char_ems(ch: str) -> float:
+    if unicodedata.east_asian_width(ch) in "WFA":
+        return 1.0  # a Chinese character, □, …
+    if ch == " ":
+        return 0.23
+    if ch.isdigit() or ch in "./,:()-_+":
+        return 0.56
+    return 0.95  # no other character of the font is wider
+
+
 def _money(value: Decimal) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
@@ -276,10 +310,42 @@ def _money(value: Decimal) -> str:
 
 
 def sheet_pdf(sheet: Sheet) -> bytes:
-    html = render_to_string(
+    with _collecting_once():
+        return sheet_document(sheet_html(sheet)).write_pdf()
+
+
+def sheet_html(sheet: Sheet) -> str:
+    """The sheet as HTML: the content, and the little CSS that changes from one sheet to
+    the next (page headers, footer); the rest of the style is ``_STYLE``."""
+    return render_to_string(
         "cycle/visit_sheet.html", {"sheet": sheet, "printed_at": timezone.localtime()}
     )
-    return HTML(string=html, url_fetcher=_NO_FETCHING).write_pdf(font_config=_FONTS)
+
+
+@contextmanager
+def _collecting_once():
+    """Python's cycle collector paused while WeasyPrint works, then run once on the young
+    objects. WeasyPrint makes hundreds of thousands of objects for a sheet, most of them
+    alive until the PDF is written: the collector, triggered every few hundred new objects,
+    would go through them again and again (a few per cent of the time), and now and then through
+    every object of the process (0.1 s or more). Collected once at the end, the sheet's
+    garbage (some ten thousand objects in reference cycles) costs a few milliseconds."""
+    if not gc.isenabled():  # someone else's pause: leave it alone
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
+
+
+def sheet_document(html: str) -> Document:
+    """The sheet's laid-out pages: HTML parsed, styled and laid out, ready to write."""
+    return HTML(string=html, url_fetcher=_NO_FETCHING).render(
+        font_config=_FONTS, stylesheets=[_STYLE]
+    )
 
 
 # The sheet loads nothing (no images, no external styles). WeasyPrint's default fetcher is
@@ -289,3 +355,44 @@ _NO_FETCHING = URLFetcher(allowed_protocols=())
 # Likewise the font configuration (fontconfig's view of the system fonts) is made once per
 # process instead of once per document.
 _FONTS = FontConfiguration()
+# The sheet's style, parsed once per process rather than from a <style> in every document;
+# what changes from sheet to sheet (the days' page headers, the footer, in the user's
+# language) is in the template's <style>. A customer is one block: the customer, the actions
+# and the times/notes side by side (2, 4 and 2 of the line's 8 SKU fields wide, so they line
+# up with the SKU lines' fields), then the SKU lines. The column heads are a fixed box, which
+# WeasyPrint repeats on every page, in the top page margin. The bottom margin boxes have
+# fixed widths: with ``auto`` ones WeasyPrint measures their text's min- and max-content
+# widths on every page to share out the page's width.
+_STYLE = CSS(
+    string=Template("""
+@page {
+  size: A4; margin: 17mm 9mm 10mm;
+  font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 7pt; color: #333;
+  @top-left { width: 100%; vertical-align: bottom; padding-bottom: 5.5mm; font-size: 9pt;
+              color: #000; }
+  @bottom-left { width: 18%; vertical-align: top; padding-top: 1mm; }
+  @bottom-center { width: 64%; vertical-align: top; padding-top: 1mm; text-align: center; }
+  @bottom-right { content: counter(page) " / " counter(pages); width: 18%;
+                  vertical-align: top; padding-top: 1mm; text-align: right; }
+}
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 7.5pt;
+       line-height: 1.3; color: #000; margin: 0; }
+.day { break-before: page; }
+.day:first-child { break-before: auto; }
+.heads { position: fixed; top: -4.8mm; left: 0; right: 0; background: #e6e6e6; font-size: 7pt; }
+.c { border-top: 0.8pt solid #000; padding-bottom: 0.6mm; break-inside: avoid; }
+.i, .a, .t { display: inline-block; vertical-align: top; box-sizing: border-box;
+             padding: 0.5mm 1.5mm 0.5mm 0.5mm; white-space: pre-wrap; }
+.i { width: 25%; }
+.a { width: 50%; }
+.t { width: 25%; color: #555; }
+.i::first-line { font-size: 9.5pt; }  /* the number and the name */
+.heads > .i::first-line { font-size: 7pt; }
+.s { border-top: 0.4pt solid #aaa; padding: 0.4mm 0 0 0.5mm; white-space: pre;
+     tab-size: ${field}mm; font-size: ${font}pt; }
+.empty { margin-top: 4mm; font-size: 10pt; }
+.note { margin: 0 0 1mm; font-size: 7pt; }
+.heads > div { white-space: nowrap; }
+""").substitute(field=FIELD_MM, font=SKU_FONT_PT),
+    font_config=_FONTS,
+)

@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 import subprocess
 from decimal import Decimal
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
@@ -13,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cycle.models import PlanStatus
+from cycle.visit_sheet import SheetCustomer, SkuCheck
 from tests.factories import (
     SHANGHAI,
     CustomerFactory,
@@ -140,6 +142,33 @@ def test_thirty_customers_fill_three_to_four_pages(client, two_teams, thirty, tm
     assert 3 <= pages(response.content, tmp_path) <= 4
     text = run_tool("pdftotext", response.content, tmp_path)
     assert all(c.name in text for c in thirty)
+
+
+def test_every_page_repeats_the_header_and_the_column_heads(client, two_teams, thirty, tmp_path):
+    client.force_login(two_teams["cm"]["a1"])
+    content = client.get(DAY_URL).content
+    total = pages(content, tmp_path)
+    for page in range(1, total + 1):
+        text = run_tool("pdftotext", content, tmp_path, "-f", str(page), "-l", str(page))
+        assert "2026-11-03 星期二" in text and "30 户" in text
+        assert "营销动作（完成在 □ 打勾）" in text and "进离店时间 / 临时任务 / 备注" in text
+        assert f"{page}/{total}" in text.replace(" ", "")
+
+
+def test_two_skus_share_a_line_only_when_their_fields_fit():
+    """The fields sit on tab stops: one too wide for its stop would push the next SKU out
+    of its column, so such a SKU gets a line of its own."""
+    seen = SkuCheck(SimpleNamespace(name="中华(硬)"), inventory=8, price=Decimal("255"))
+    long = SkuCheck(SimpleNamespace(name="云烟(紫)"), inventory=1200, price=Decimal("1262.5"))
+    customer = SheetCustomer(1, None, [], [seen, SkuCheck(), long, seen, SkuCheck()])
+    lines = [line.split("\t") for line in customer.sku_lines.split("\n")]
+    seen_fields = ["□中华(硬)", "库存________", "价格________", "上次 8条/255元"]
+    blank_fields = ["□__________", "库存________", "价格________", ""]
+    assert lines == [
+        seen_fields + blank_fields,
+        ["□云烟(紫)", "库存________", "价格________", "上次 1200条/1262.5元"],
+        seen_fields + blank_fields,
+    ]
 
 
 def test_query_count_does_not_grow_with_customers(
