@@ -164,6 +164,7 @@ def _measure(manager, runs: int, tmp: Path) -> None:
     from weasyprint.text.ffi import harfbuzz_subset
 
     from cycle import visit_sheet
+    from reports.pdf import NO_FETCHING
 
     if harfbuzz_subset is None:
         print("WARNING: HarfBuzz's subsetter is missing (libharfbuzz-subset0): slow fallback")
@@ -186,7 +187,7 @@ def _measure(manager, runs: int, tmp: Path) -> None:
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
         start = time.perf_counter()
-        HTML(string=one_line, url_fetcher=visit_sheet._NO_FETCHING).write_pdf()
+        HTML(string=one_line, url_fetcher=NO_FETCHING).write_pdf()
         floor.append(time.perf_counter() - start)
         for name, seconds in _phases(sheet):
             phases.setdefault(name, []).append(seconds)
@@ -226,12 +227,13 @@ def _phases(sheet) -> list[tuple[str, float]]:
     from weasyprint import HTML
 
     from cycle import visit_sheet
+    from reports.pdf import NO_FETCHING
 
     with visit_sheet._collecting_once():  # as in ``sheet_pdf``
         start = time.perf_counter()
         html = visit_sheet.sheet_html(sheet)
         template = time.perf_counter()
-        HTML(string=html, url_fetcher=visit_sheet._NO_FETCHING)
+        HTML(string=html, url_fetcher=NO_FETCHING)
         parse = time.perf_counter()
         document = visit_sheet.sheet_document(html)
         layout = time.perf_counter()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.audit_admin import AuditTrailAdmin
+from core.read_only_admin import ReadOnlyAdmin
 
 from .models import Brand, CatalogChange, Category, Sku
 
@@ -42,7 +42,7 @@ class SkuAdmin(admin.ModelAdmin):
 
 
 @admin.register(CatalogChange)
-class CatalogChangeAdmin(AuditTrailAdmin):
+class CatalogChangeAdmin(ReadOnlyAdmin):
     """The record of catalogue changes: written by brands.services, never edited."""
 
     list_display = [

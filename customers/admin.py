@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.audit_admin import AuditTrailAdmin
+from core.read_only_admin import ReadOnlyAdmin
 
 from .models import Customer, CustomerChange
 
@@ -43,7 +43,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerChange)
-class CustomerChangeAdmin(AuditTrailAdmin):
+class CustomerChangeAdmin(ReadOnlyAdmin):
     """The audit trail of profile edits: read-only."""
 
     list_display = ["changed_at", "customer", "field_name", "old_value", "new_value", "changed_by"]

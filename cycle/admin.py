@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.audit_admin import AuditTrailAdmin
+from core.read_only_admin import ReadOnlyAdmin
 
 from .models import ApprovalRecord, Cycle, PlanStatus, StandardAction, WarningRule
 from .rule_kinds import SPECS, message_fields_of
@@ -67,7 +67,7 @@ class CycleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApprovalRecord)
-class ApprovalRecordAdmin(AuditTrailAdmin):
+class ApprovalRecordAdmin(ReadOnlyAdmin):
     """Every submission, approval and return of a monthly plan or evaluation: read-only, written
     by cycle.services.workflow."""
 

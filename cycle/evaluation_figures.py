@@ -135,15 +135,31 @@ def evaluation_figures(*, cycle: Cycle) -> EvaluationFigures:
     )
 
 
+NO_PLANNED_VISITS = {"planned": 0, "honoured": 0}
+
+
 def planned_visit_counts(*, cycle: Cycle) -> dict[str, int]:
     """The month's planned visit days (周安排), and how many of them had a valid visit to
     that customer that day."""
+    return planned_visit_counts_by_cycle(cycle_ids=[cycle.pk]).get(cycle.pk, NO_PLANNED_VISITS)
+
+
+def planned_visit_counts_by_cycle(*, cycle_ids: list[int]) -> dict[int, dict[str, int]]:
+    """``planned_visit_counts`` of many cycles in one query (cycles without planned days
+    are left out)."""
     valid_that_day = Visit.objects.filter(
-        valid_visit_q(), cycle=cycle, customer=OuterRef("customer"), date=OuterRef("date")
+        valid_visit_q(),
+        cycle=OuterRef("cycle"),
+        customer=OuterRef("customer"),
+        date=OuterRef("date"),
     )
-    return PlannedVisit.objects.filter(cycle=cycle).aggregate(
-        planned=Count("id"), honoured=Count("id", filter=Q(Exists(valid_that_day)))
+    rows = (
+        PlannedVisit.objects.filter(cycle_id__in=cycle_ids)
+        .values("cycle_id")
+        .annotate(planned=Count("id"), honoured=Count("id", filter=Q(Exists(valid_that_day))))
+        .order_by()
     )
+    return {r["cycle_id"]: {"planned": r["planned"], "honoured": r["honoured"]} for r in rows}
 
 
 def _key_brand_coverage(cycle: Cycle) -> tuple[BrandCoverage, ...]:

@@ -77,37 +77,56 @@ def _history(cycle: Cycle, document: str) -> QuerySet[ApprovalRecord]:
 
 def approval_queue(*, user: User) -> QuerySet[Cycle]:
     """Plans waiting for ``user``'s decision: only a market manager decides, on their team."""
-    if user.role != Role.MARKET_MANAGER:
-        return Cycle.objects.none()
-    return (
-        Cycle.objects.filter(plan_status=PlanStatus.SUBMITTED, manager__team__market_manager=user)
-        .exclude(manager=user)
-        .select_related("manager")
-        .annotate(
-            actions_count=Count("actions", filter=Q(actions__removed_at__isnull=True)),
-        )
-        .order_by("plan_submitted_at")
-    )
+    return submitted_plans(_decided_by(user))
 
 
 def evaluation_queue(*, user: User) -> QuerySet[Cycle]:
     """Month-end evaluations waiting for ``user``'s review: a market manager's, of their
     team, as for plans."""
+    return submitted_evaluations(_decided_by(user))
+
+
+def _decided_by(user: User) -> QuerySet[Cycle]:
     if user.role != Role.MARKET_MANAGER:
         return Cycle.objects.none()
+    return Cycle.objects.filter(manager__team__market_manager=user).exclude(manager=user)
+
+
+def submitted_plans(cycles: QuerySet[Cycle]) -> QuerySet[Cycle]:
+    """Of ``cycles``, the plans waiting for a decision, oldest first, with their number of
+    actions (``actions_count``)."""
     return (
-        Cycle.objects.filter(
-            evaluation_status=PlanStatus.SUBMITTED, manager__team__market_manager=user
-        )
-        .exclude(manager=user)
+        cycles.filter(plan_status=PlanStatus.SUBMITTED)
         .select_related("manager")
-        .annotate(
-            improvements_pending=Count(
-                "improvements", filter=Q(improvements__review_status=ReviewStatus.PENDING)
-            )
-        )
-        .order_by("evaluation_submitted_at")
+        .annotate(actions_count=Count("actions", filter=Q(actions__removed_at__isnull=True)))
+        .order_by("plan_submitted_at", "id")
     )
+
+
+def submitted_evaluations(cycles: QuerySet[Cycle]) -> QuerySet[Cycle]:
+    """Of ``cycles``, the month-end evaluations waiting for review, oldest first, with their
+    improvement items not yet reviewed (``improvements_pending``)."""
+    return (
+        cycles.filter(evaluation_status=PlanStatus.SUBMITTED)
+        .select_related("manager")
+        .annotate(improvements_pending=_pending_items())
+        .order_by("evaluation_submitted_at", "id")
+    )
+
+
+def pending_improvements(cycles: QuerySet[Cycle]) -> QuerySet[Cycle]:
+    """Of ``cycles``, those with improvement items not yet reviewed (``pending``), by month
+    and manager."""
+    return (
+        cycles.select_related("manager")
+        .annotate(pending=_pending_items())
+        .filter(pending__gt=0)
+        .order_by("month", "manager__username")
+    )
+
+
+def _pending_items() -> Count:
+    return Count("improvements", filter=Q(improvements__review_status=ReviewStatus.PENDING))
 
 
 def team_plans(*, user: User, month: dt.date) -> list[tuple[User, Cycle | None]]:

@@ -9,13 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.months import add_months, current_month
 
-from .evaluation_figures import planned_visit_counts
-from .improvements import improvement_summary
+from .evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts
+from .improvements import NO_ITEMS, improvement_summary
 from .models import Cycle, PlanStatus
 
-DONE, CURRENT, TODO = "done", "current", "todo"
-NOTHING_PLANNED = {"planned": 0, "honoured": 0}
-NO_ITEMS = {"total": 0, "returned": 0}
+# a step not reached yet is "ahead"
+DONE, CURRENT, AHEAD = "done", "current", "ahead"
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def cycle_steps(
     # before the plan is approved there is nothing to count (the home page stays cheap)
     ended = current_month() > cycle.month
     if not (approved or ended):
-        visits = NOTHING_PLANNED
+        visits = NO_PLANNED_VISITS
     else:
         visits = visit_counts if visit_counts is not None else planned_visit_counts(cycle=cycle)
     executed = ended or (visits["planned"] > 0 and visits["honoured"] >= visits["planned"])
@@ -58,14 +57,14 @@ def cycle_steps(
 
     evaluated = cycle.evaluation_status == PlanStatus.APPROVED
     evaluating = executed or cycle.evaluation_status != PlanStatus.DRAFT
-    evaluation_state = DONE if evaluated else CURRENT if evaluating else TODO
+    evaluation_state = DONE if evaluated else CURRENT if evaluating else AHEAD
     if cycle.evaluation_status == PlanStatus.DRAFT:
         evaluation_note = _("周小结与月总结")
     else:
         evaluation_note = cycle.get_evaluation_status_display()
 
     # 改进 follows the evaluation: items written before it do not finish the cycle early
-    if evaluation_state == TODO:
+    if evaluation_state == AHEAD:
         items = NO_ITEMS
     else:
         items = item_counts if item_counts is not None else improvement_summary(cycle=cycle)
@@ -87,14 +86,14 @@ def cycle_steps(
         Step(
             2,
             _("计划"),
-            DONE if approved else CURRENT if analysed else TODO,
+            DONE if approved else CURRENT if analysed else AHEAD,
             cycle.get_plan_status_display(),
             plan_url,
         ),
         Step(
             3,
             _("实施"),
-            DONE if executed else CURRENT if approved else TODO,
+            DONE if executed else CURRENT if approved else AHEAD,
             execution_note,
             _execution_url(cycle, ended=ended, default=plan_url),
         ),
@@ -102,7 +101,7 @@ def cycle_steps(
         Step(
             5,
             _("改进"),
-            DONE if improved else CURRENT if evaluation_state != TODO else TODO,
+            DONE if improved else CURRENT if evaluation_state != AHEAD else AHEAD,
             improvement_note,
             evaluation_url + "#improvements",
         ),

@@ -27,8 +27,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 from accounts.models import User
 from brands.models import Sku
@@ -36,6 +34,7 @@ from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
 from customers.models import Customer
 from markets.selectors import last_checks_before, skus_ordered_by_customer
+from reports.pdf import FONTS, NO_FETCHING
 
 from .models import Cycle, MarketingAction
 from .selectors import plan_for
@@ -343,18 +342,11 @@ def _collecting_once():
 
 def sheet_document(html: str) -> Document:
     """The sheet's laid-out pages: HTML parsed, styled and laid out, ready to write."""
-    return HTML(string=html, url_fetcher=_NO_FETCHING).render(
-        font_config=_FONTS, stylesheets=[_STYLE]
+    return HTML(string=html, url_fetcher=NO_FETCHING).render(
+        font_config=FONTS, stylesheets=[_STYLE]
     )
 
 
-# The sheet loads nothing (no images, no external styles). WeasyPrint's default fetcher is
-# built anew for every document, and building it loads the system's TLS certificates, about
-# 0.1 s each time; one fetcher that may fetch nothing is made once.
-_NO_FETCHING = URLFetcher(allowed_protocols=())
-# Likewise the font configuration (fontconfig's view of the system fonts) is made once per
-# process instead of once per document.
-_FONTS = FontConfiguration()
 # The sheet's style, parsed once per process rather than from a <style> in every document;
 # what changes from sheet to sheet (the days' page headers, the footer, in the user's
 # language) is in the template's <style>. A customer is one block: the customer, the actions
@@ -394,5 +386,5 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 7
 .note { margin: 0 0 1mm; font-size: 7pt; }
 .heads > div { white-space: nowrap; }
 """).substitute(field=FIELD_MM, font=SKU_FONT_PT),
-    font_config=_FONTS,
+    font_config=FONTS,
 )

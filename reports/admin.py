@@ -3,20 +3,9 @@ monthly job)."""
 
 from django.contrib import admin
 
+from core.read_only_admin import ReadOnlyAdmin
+
 from .models import CustomerIndicator, ExportJob, IndicatorRun, ManagerIndicator, ScopeIndicator
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ScopeIndicator)

@@ -12,16 +12,17 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-# The documents load nothing (no images, no external styles): one fetcher that may fetch
-# nothing, made once, instead of WeasyPrint's default one built (with the system's TLS
-# certificates) for every document; likewise one font configuration per process.
-_NO_FETCHING = URLFetcher(allowed_protocols=())
-_FONTS = FontConfiguration()
+# The documents (these and the visit sheet, cycle/visit_sheet.py) load nothing (no images, no
+# external styles): one fetcher that may fetch nothing, made once, instead of WeasyPrint's
+# default one built (with the system's TLS certificates, about 0.1 s) for every document;
+# likewise one font configuration (fontconfig's view of the system fonts) per process.
+NO_FETCHING = URLFetcher(allowed_protocols=())
+FONTS = FontConfiguration()
 
 
 def render_pdf(template: str, context: dict) -> bytes:
     html = render_to_string(template, context)
-    return HTML(string=html, url_fetcher=_NO_FETCHING).write_pdf(font_config=_FONTS)
+    return HTML(string=html, url_fetcher=NO_FETCHING).write_pdf(font_config=FONTS)
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:

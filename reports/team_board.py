@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -20,16 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, Team, User
 from accounts.selectors import managers_visible_to, teams_visible_to
 from core.months import current_month, previous_month
-from cycle.models import (
-    Cycle,
-    Improvement,
-    ImprovementStatus,
-    PlannedVisit,
-    PlanStatus,
-    ReviewStatus,
-    Visit,
-)
-from cycle.models.visits import valid_visit_q
+from cycle.evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts_by_cycle, rate
+from cycle.improvements import NO_ITEMS, improvement_summary_by_cycle
+from cycle.models import Cycle
+from cycle.selectors import pending_improvements, submitted_evaluations, submitted_plans
 from cycle.steps import DONE, Step, cycle_steps
 
 from .models import ManagerIndicator
@@ -94,38 +88,16 @@ def member_statuses(*, members: list[User], month: dt.date) -> list[MemberStatus
     """Each member's cycle of ``month`` with its five steps: three queries for the team."""
     cycles = {c.manager_id: c for c in Cycle.objects.filter(month=month, manager__in=members)}
     ids = [c.pk for c in cycles.values()]
-    honoured = Visit.objects.filter(
-        valid_visit_q(),
-        cycle=OuterRef("cycle"),
-        customer=OuterRef("customer"),
-        date=OuterRef("date"),
-    )
-    visits = {
-        row["cycle_id"]: {"planned": row["planned"], "honoured": row["honoured"]}
-        for row in PlannedVisit.objects.filter(cycle_id__in=ids)
-        .values("cycle_id")
-        .annotate(planned=Count("id"), honoured=Count("id", filter=Q(Exists(honoured))))
-        .order_by()
-    }
-    items = {
-        row["cycle_id"]: row
-        for row in Improvement.objects.filter(cycle_id__in=ids)
-        .values("cycle_id")
-        .annotate(
-            total=Count("id"),
-            returned=Count("id", filter=Q(review_status=ReviewStatus.RETURNED)),
-            open=Count("id", filter=Q(status=ImprovementStatus.OPEN)),
-        )
-        .order_by()
-    }
+    visits = planned_visit_counts_by_cycle(cycle_ids=ids)
+    items = improvement_summary_by_cycle(cycle_ids=ids)
     statuses = []
     for member in members:
         cycle = cycles.get(member.pk) or Cycle(manager=member, month=month)
         cycle.manager = member
         steps = cycle_steps(
             cycle=cycle,
-            visit_counts=visits.get(cycle.pk, {"planned": 0, "honoured": 0}),
-            item_counts=items.get(cycle.pk, {"total": 0, "returned": 0, "open": 0}),
+            visit_counts=visits.get(cycle.pk, NO_PLANNED_VISITS),
+            item_counts=items.get(cycle.pk, NO_ITEMS),
         )
         statuses.append(MemberStatus(member, cycle, steps))
     return statuses
@@ -153,31 +125,12 @@ def team_queue(*, members: QuerySet[User]) -> Queue:
     """The plans and month-end evaluations submitted by the team's customer managers and
     their improvement items not yet reviewed, oldest first (what ``cycle.selectors``'
     approval and evaluation queues show the team's market manager): three queries."""
-    cycles = Cycle.objects.filter(manager__in=members).select_related("manager")
-    plans = (
-        cycles.filter(plan_status=PlanStatus.SUBMITTED)
-        .annotate(actions_count=Count("actions", filter=Q(actions__removed_at__isnull=True)))
-        .order_by("plan_submitted_at", "id")
+    cycles = Cycle.objects.filter(manager__in=members)
+    return Queue(
+        list(submitted_plans(cycles)),
+        list(submitted_evaluations(cycles)),
+        list(pending_improvements(cycles)),
     )
-    evaluations = (
-        cycles.filter(evaluation_status=PlanStatus.SUBMITTED)
-        .annotate(
-            improvements_pending=Count(
-                "improvements", filter=Q(improvements__review_status=ReviewStatus.PENDING)
-            )
-        )
-        .order_by("evaluation_submitted_at", "id")
-    )
-    improvements = (
-        cycles.annotate(
-            pending=Count(
-                "improvements", filter=Q(improvements__review_status=ReviewStatus.PENDING)
-            )
-        )
-        .filter(pending__gt=0)
-        .order_by("month", "manager__username")
-    )
-    return Queue(list(plans), list(evaluations), list(improvements))
 
 
 # --- the ranking --------------------------------------------------------------------------
@@ -203,10 +156,6 @@ class RankRow:
         return [self.values[key] for key, _label in INDICATORS]
 
 
-def _ratio(numerator, denominator) -> float | None:
-    return float(numerator) / float(denominator) if denominator else None
-
-
 def ranking_rows(*, members: list[User], month: dt.date) -> list[RankRow]:
     """One row per member (code order) with the five indicators of ``month``; a member
     without stored indicators gets empty values. Two queries."""
@@ -217,7 +166,7 @@ def ranking_rows(*, members: list[User], month: dt.date) -> list[RankRow]:
         row = indicators.get(member.pk)
         values = {
             "completion": row.completion_rate if row else None,
-            "visits": _ratio(row.visits_done, row.visits_planned) if row else None,
+            "visits": rate(row.visits_done, row.visits_planned) if row else None,
             "accuracy": row.forecast_accuracy if row else None,
             "growth": row.volume_growth_mom if row else None,
             "coverage": coverage.get(member.username) if row else None,

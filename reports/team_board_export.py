@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from cycle.steps import AHEAD, CURRENT, DONE
+
 from .team_board import INDICATORS, TeamBoard
 from .xlsx import DATETIME, PERCENT, Column, Sheet
 
-STATES = {"done": "✓", "current": "…", "todo": ""}
+# how a step's state prints in a cell
+STATES = {DONE: "✓", CURRENT: "…", AHEAD: ""}
 
 
 def team_board_sheets(board: TeamBoard) -> list[Sheet]:

@@ -332,7 +332,7 @@ class TestSteps:
         cycle = CycleFactory(
             manager=two_teams["cm"]["a1"], month=OCT, plan_status=PlanStatus.APPROVED
         )
-        assert [self._states(cycle)[n] for n in (3, 4, 5)] == ["current", "todo", "todo"]
+        assert [self._states(cycle)[n] for n in (3, 4, 5)] == ["current", "ahead", "ahead"]
         monkeypatch.setattr("cycle.steps.current_month", lambda: dt.date(2026, 11, 1))
         assert [self._states(cycle)[n] for n in (3, 4, 5)] == ["done", "current", "current"]
         item = ImprovementFactory(cycle=cycle, review_status=ReviewStatus.RETURNED)

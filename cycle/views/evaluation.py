@@ -26,6 +26,7 @@ from ..models import TEXT_MAX_LENGTH, Cycle, IssueKind, Transition
 from ..models.visits import IMPROVEMENT_MAX_LENGTH
 from ..selectors import evaluation_history, plan_for
 from ..services import (
+    cycle_can_edit,
     evaluation_approve,
     evaluation_may,
     evaluation_reject,
@@ -39,7 +40,7 @@ from ..services import (
     own_customers,
 )
 from ..steps import cycle_steps
-from .common import refusal, url_month
+from .common import refusal, transition_response, url_month
 from .plans import EVERYONE
 
 PAGE = "cycle/evaluation.html"
@@ -74,7 +75,7 @@ def _page_url(cycle: Cycle, anchor: str = "") -> str:
 
 
 def page_context(*, user, cycle: Cycle) -> dict:
-    is_owner = user.pk == cycle.manager_id
+    is_owner = cycle_can_edit(user=user, cycle=cycle)
     return {
         "cycle": cycle,
         "manager": cycle.manager,
@@ -94,7 +95,7 @@ def page_context(*, user, cycle: Cycle) -> dict:
 
 
 def improvements_context(*, user, cycle: Cycle) -> dict:
-    is_owner = user.pk == cycle.manager_id
+    is_owner = cycle_can_edit(user=user, cycle=cycle)
     return {
         "cycle": cycle,
         "manager": cycle.manager,
@@ -169,24 +170,15 @@ TRANSITIONS = {
 @require_POST
 def transition(request, username: str, month: str, name: str):
     cycle = _cycle(request, username, month)
-    if name not in TRANSITIONS:
-        raise PermissionDenied
-    service, done = TRANSITIONS[name]
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(form.errors["comment"]))
-        return redirect(_page_url(cycle))
-    try:
-        service(cycle=cycle, by=request.user, comment=form.cleaned_data["comment"])
-    except ValidationError as exc:
-        error, status = refusal(exc)
-        messages.error(request, error)
-        page = page_context(user=request.user, cycle=cycle) | {"comment_form": form}
-        return render(request, PAGE, page, status=status)
-    messages.success(request, str(done))
-    if name != Transition.SUBMIT:
-        return redirect("plans:queue")
-    return redirect(_page_url(cycle))
+    return transition_response(
+        request,
+        cycle=cycle,
+        name=name,
+        transitions=TRANSITIONS,
+        page_url=_page_url(cycle),
+        template=PAGE,
+        page_context=page_context,
+    )
 
 
 # --- improvement items -------------------------------------------------------------------
@@ -202,7 +194,7 @@ def improvements(request, username: str, month: str):
             context = improvements_context(user=request.user, cycle=cycle)
             return render(request, f"{PAGE}#improvements", context)
         return redirect(_page_url(cycle, "improvements"))
-    if request.user.pk != cycle.manager_id:
+    if not cycle_can_edit(user=request.user, cycle=cycle):
         raise PermissionDenied
     form = ImprovementForm(request.POST)
     error, status, field_errors = "", 200, {}
@@ -305,7 +297,7 @@ def _item(request, cycle, item, *, error: str = "", status: int = 200, edit=None
             "cycle": cycle,
             "manager": cycle.manager,
             "month": cycle.month,
-            "is_owner": request.user.pk == cycle.manager_id,
+            "is_owner": cycle_can_edit(user=request.user, cycle=cycle),
             "may_review": improvement_may_review(user=request.user, cycle=cycle),
             "due_min": cycle.month,
             "due_max": month_end(add_months(cycle.month, 3)),

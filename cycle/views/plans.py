@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from accounts.decorators import role_required
 from accounts.models import Role
 from core.months import current_month
 
-from ..forms import ActionAddForm, ActionEditForm, ActionRemoveForm, CommentForm, GoalsForm
+from ..forms import ActionAddForm, ActionEditForm, ActionRemoveForm, GoalsForm
 from ..models import Transition
 from ..plan_page import actions_context, plan_context
 from ..selectors import action_get, approval_queue, evaluation_queue, plan_for, team_plans
@@ -28,7 +28,7 @@ from ..services import (
     plan_submit,
     plan_update,
 )
-from .common import refusal, url_month
+from .common import refusal, transition_response, url_month
 
 PAGE = "cycle/plan.html"
 EVERYONE = (Role.CUSTOMER_MANAGER, Role.MARKET_MANAGER, Role.BRAND_MANAGER, Role.ADMIN)
@@ -202,21 +202,12 @@ TRANSITIONS = {
 @require_POST
 def transition(request, username: str, month: str, name: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
-    if name not in TRANSITIONS:
-        raise PermissionDenied
-    service, done = TRANSITIONS[name]
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(form.errors["comment"]))
-        return redirect("plans:detail", username, month)
-    try:
-        service(cycle=cycle, by=request.user, comment=form.cleaned_data["comment"])
-    except ValidationError as exc:
-        error, status = refusal(exc)
-        messages.error(request, error)
-        page = plan_context(user=request.user, cycle=cycle) | {"comment_form": form}
-        return render(request, PAGE, page, status=status)
-    messages.success(request, str(done))
-    if name != Transition.SUBMIT:
-        return redirect("plans:queue")
-    return redirect("plans:detail", username, month)
+    return transition_response(
+        request,
+        cycle=cycle,
+        name=name,
+        transitions=TRANSITIONS,
+        page_url=reverse("plans:detail", args=[username, month]),
+        template=PAGE,
+        page_context=plan_context,
+    )

@@ -27,7 +27,7 @@ from ..selectors import (
     schedule_days,
     unscheduled_customers,
 )
-from ..services import schedule_set_day, weekly_summary_save
+from ..services import cycle_can_edit, schedule_set_day, weekly_summary_save
 from ..weeks import week_notes
 from .common import refusal, url_month
 from .plans import EVERYONE
@@ -42,7 +42,7 @@ def calendar(request, username: str, month: str):
 def _calendar_context(request, cycle) -> dict:
     days = schedule_days(cycle=cycle)
     weeks = calendar_weeks(days)
-    is_owner = request.user.pk == cycle.manager_id
+    is_owner = cycle_can_edit(user=request.user, cycle=cycle)
     return {
         "cycle": cycle,
         "manager": cycle.manager,
@@ -105,7 +105,7 @@ def day(request, username: str, month: str, date: str):
         "planned": planned,
         "limit": day_limit(customers=planned, rural=rural),
         "error": error,
-        "can_edit": request.user.pk == cycle.manager_id and cycle.plan_is_editable,
+        "can_edit": cycle_can_edit(user=request.user, cycle=cycle) and cycle.plan_is_editable,
     }
     return render(request, "cycle/schedule_day.html", context, status=status)
 

@@ -1,11 +1,11 @@
-"""Base for the admin pages of audit trails (approvals, customer profile edits, catalogue
-changes): browsable and searchable by admins, never added, edited or deleted by hand — the
-services write them."""
+"""Base for admin pages of rows that only the services or jobs write — the audit trails
+(approvals, customer profile edits, catalogue changes) and the indicator store: browsable
+and searchable by admins, never added, edited or deleted by hand."""
 
 from django.contrib import admin
 
 
-class AuditTrailAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) over a long history on every page
 
     def has_add_permission(self, request):
