@@ -1,6 +1,5 @@
 from cycle.selectors import feed_unread_total
 
-from .models import Role
 from .navigation import MENUS, menu_for
 
 
@@ -8,7 +7,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    role = Role.ADMIN if user.is_superuser else user.role
+    role = user.effective_role
     counts = any(item.counts_unread for item in MENUS.get(role, []))
     unread = feed_unread_total(user=user) if counts else 0
     return {"nav_items": menu_for(user, request.path, unread=unread)}

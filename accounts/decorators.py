@@ -14,7 +14,7 @@ def role_required(*roles: Role):
         @login_required
         def wrapped(request, *args, **kwargs):
             user = request.user
-            role = Role.ADMIN if user.is_superuser else user.role
+            role = user.effective_role
             if role not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)

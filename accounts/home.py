@@ -21,7 +21,7 @@ TEMPLATES = {
 
 
 def home_template(*, user: User) -> str:
-    return TEMPLATES[Role.ADMIN if user.is_superuser else Role(user.role)]
+    return TEMPLATES[Role(user.effective_role)]
 
 
 def home_overview(*, user: User) -> dict:
@@ -34,7 +34,7 @@ def home_overview(*, user: User) -> dict:
         # six months of millions of lines on every visit
         "trend": customer_month_totals(customers=customers, first=add_months(last, -5), last=last),
     }
-    role = Role.ADMIN if user.is_superuser else user.role
+    role = user.effective_role
     if role == Role.CUSTOMER_MANAGER:
         cycle = cycle_for(user=user, manager=user, month=current_month())
         context |= {"cycle": cycle, "steps": cycle_steps(cycle=cycle)}

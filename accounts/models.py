@@ -62,6 +62,12 @@ class User(AbstractUser):
         return self.name or self.get_full_name() or self.username
 
     @property
+    def effective_role(self) -> str:
+        """The role the pages and permissions go by: a superuser is an admin whatever the
+        role field says."""
+        return Role.ADMIN if self.is_superuser else self.role
+
+    @property
     def is_customer_manager(self) -> bool:
         return self.role == Role.CUSTOMER_MANAGER
 

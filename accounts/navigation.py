@@ -74,7 +74,7 @@ MENUS: dict[str, list[NavItem]] = {
 
 
 def menu_for(user, current_path: str, unread: int = 0) -> list[dict]:
-    role = Role.ADMIN if user.is_superuser else user.role
+    role = user.effective_role
     items = []
     for item in MENUS.get(role, [_HOME]):
         if item.staff_only and not user.is_staff:

@@ -2,16 +2,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.xlsx import stamped, xlsx_response
 from reports.export_jobs import export_is_large
+from reports.pdf import pdf_response
 from reports.views_exports import start_export_job
 
 from .card_pdf import customer_card_pdf
-from .exports import customers_workbook, export_filename
+from .exports import customers_workbook
 from .filters import PAGE_SIZES, CustomerFilter, list_params, page_size
 from .forms import CustomerEditForm
 from .overview import customer_overview
@@ -23,8 +24,6 @@ from .selectors import (
     customer_list_shows_manager,
 )
 from .services import customer_update
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filtered(request) -> CustomerFilter:
@@ -59,9 +58,7 @@ def customer_export(request):
     if export_is_large(rows):
         # a big list is written by a worker; its page links the file when it is ready
         return start_export_job(request, kind="customers", params=request.GET.dict(), rows=rows)
-    response = HttpResponse(customers_workbook(customers.qs), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{export_filename("customers")}"'
-    return response
+    return xlsx_response(customers_workbook(customers.qs), stamped("customers"))
 
 
 @login_required
@@ -73,10 +70,7 @@ def customer_detail(request, pk: int):
 def customer_card(request, pk: int):
     context = customer_overview(user=request.user, pk=pk)
     pdf = customer_card_pdf(context, base_url=request.build_absolute_uri("/"))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"customer-{context['customer'].code}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return pdf_response(pdf, f"customer-{context['customer'].code}.pdf")
 
 
 @login_required

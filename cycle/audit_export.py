@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.xlsx import DATE, TIME, Column, Sheet
 from customers.models import VisitFrequency, VisitMethod
-from reports.xlsx import DATE, TIME, Column, Sheet
 
 from .visit_audit import VisitAudit
 
@@ -27,11 +27,6 @@ def audit_row_count(audit: VisitAudit) -> int:
 
 def audit_sheets(audit: VisitAudit) -> list[Sheet]:
     return [_summary(audit), _short(audit), _unvisited(audit), _days(audit)]
-
-
-def _name(user) -> str:
-    # the audit's querysets load only the name and username of the managers
-    return user.name or user.username
 
 
 def _summary(audit: VisitAudit) -> Sheet:
@@ -80,7 +75,7 @@ def _short(audit: VisitAudit) -> Sheet:
             yield [
                 v.date,
                 v.cycle.manager.username,
-                _name(v.cycle.manager),
+                v.cycle.manager.display_name,
                 v.customer.code,
                 v.customer.name,
                 str(methods.get(v.method, v.method)),

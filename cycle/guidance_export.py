@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from reports.xlsx import DATETIME, PERCENT, Column, Sheet
+from core.xlsx import DATETIME, PERCENT, Column, Sheet
 
 from .guidance import GuidanceRow
 

@@ -1,11 +1,11 @@
 """The task execution table as an Excel sheet: exactly the rows the filter shows, one row per
-action (written by the shared workbook writer, ``reports.xlsx``)."""
+action (written by the shared workbook writer, ``core.xlsx``)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from reports.xlsx import DATE, DATETIME, Column, Sheet
+from core.xlsx import DATE, DATETIME, Column, Sheet
 
 from .models import ActionSource
 

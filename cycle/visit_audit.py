@@ -228,8 +228,26 @@ class VisitAudit:
     # --- every row, for the Excel export (cycle/audit_export.py) --------------------------
 
     def short_visits(self) -> QuerySet[Visit]:
-        """Every short visit of the audit, as ``short_page`` pages them."""
-        return self.short_page.paginator.object_list
+        """The visits checked out less than a minute after checking in, latest first."""
+        return (
+            self._visits()
+            .filter(short_visit_q())
+            .select_related("customer", "cycle__manager")
+            .only(
+                "id",
+                "date",
+                "method",
+                "checked_in_at",
+                "checked_out_at",
+                "customer__code",
+                "customer__name",
+                "cycle__manager__username",
+                "cycle__manager__name",
+                "cycle__manager__first_name",
+                "cycle__manager__last_name",
+            )
+            .order_by("-date", "-checked_in_at", "-id")
+        )
 
     def unvisited_customers(self) -> QuerySet[Customer]:
         """Every audited manager's active customers without a valid visit in the month."""
@@ -273,25 +291,8 @@ class VisitAudit:
 
     @cached_property
     def short_page(self) -> Page:
-        """The visits checked out less than a minute after checking in, latest first."""
-        visits = (
-            self._visits()
-            .filter(short_visit_q())
-            .select_related("customer", "cycle__manager")
-            .only(
-                "id",
-                "date",
-                "method",
-                "checked_in_at",
-                "checked_out_at",
-                "customer__code",
-                "customer__name",
-                "cycle__manager__username",
-                "cycle__manager__name",
-            )
-            .order_by("-date", "-checked_in_at", "-id")
-        )
-        return Paginator(visits, SHORT_PAGE_SIZE).get_page(self._short_page)
+        """``short_visits``, a page at a time."""
+        return Paginator(self.short_visits(), SHORT_PAGE_SIZE).get_page(self._short_page)
 
     def query(self, **changes) -> str:
         """The page's query string (month, team, manager) with ``changes``, for links."""

@@ -168,3 +168,11 @@ class MarketInfo(Observation):
 
     def __str__(self) -> str:
         return f"{self.observed_at:%Y-%m-%d} {self.content[:30]}"
+
+
+# the checks made on a visit: kind → (model, the observed value's field)
+CHECK_MODELS = {
+    "shelf": (ShelfCheck, "on_shelf"),
+    "inventory": (InventoryCheck, "quantity"),
+    "price": (PriceCheck, "price"),
+}

@@ -9,7 +9,15 @@ from django.db.models.functions import TruncMonth
 
 from core.months import add_months
 
-from .models import Forecast, InventoryCheck, MarketInfo, OrderLine, PriceCheck, ShelfCheck
+from .models import (
+    CHECK_MODELS,
+    Forecast,
+    InventoryCheck,
+    MarketInfo,
+    OrderLine,
+    PriceCheck,
+    ShelfCheck,
+)
 
 
 def monthly_totals(*, customers: QuerySet, first: dt.date, last: dt.date) -> list[dict]:
@@ -171,11 +179,7 @@ def checks_between(*, customer_ids, start: dt.datetime, end: dt.datetime) -> dic
     out: dict[int, dict] = {
         int(c): {"shelf": {}, "inventory": {}, "price": {}, "info": ""} for c in customer_ids
     }
-    for model, key, field in (
-        (ShelfCheck, "shelf", "on_shelf"),
-        (InventoryCheck, "inventory", "quantity"),
-        (PriceCheck, "price", "price"),
-    ):
+    for key, (model, field) in CHECK_MODELS.items():
         rows = model.objects.filter(
             customer_id__in=out, observed_at__gte=start, observed_at__lt=end
         ).order_by("observed_at", "id")
@@ -194,10 +198,8 @@ def last_checks_before(*, customer_ids, sku_ids, before: dt.datetime) -> dict[tu
     ``price`` (yuan, with ``price_at``) observed before ``before``: what the visit sheet
     prints for the manager to compare with. One query per kind, however many customers."""
     out: dict[tuple, dict] = {}
-    for model, key, field in (
-        (InventoryCheck, "inventory", "quantity"),
-        (PriceCheck, "price", "price"),
-    ):
+    for key in ("inventory", "price"):
+        model, field = CHECK_MODELS[key]
         rows = (
             model.objects.filter(
                 customer_id__in=customer_ids, sku_id__in=sku_ids, observed_at__lt=before

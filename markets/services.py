@@ -22,7 +22,7 @@ from imports.table import (
 )
 from imports.upsert import upsert_frame
 
-from .models import Forecast, InventoryCheck, MarketInfo, PriceCheck, ShelfCheck
+from .models import CHECK_MODELS, Forecast, MarketInfo
 
 FORECAST_MAX = 1_000_000  # cartons a month; more is a typing mistake
 PLAN_FORECAST_COLUMNS = [
@@ -96,11 +96,6 @@ def forecasts_import(
 
 # --- checks made on a visit ---------------------------------------------------------------
 
-CHECK_MODELS = {
-    "shelf": (ShelfCheck, "on_shelf"),
-    "inventory": (InventoryCheck, "quantity"),
-    "price": (PriceCheck, "price"),
-}
 INVENTORY_MAX = 100_000  # cartons on a retailer's shelf; more is a typing mistake
 PRICE_MAX = Decimal("100000")  # yuan a carton
 MARKET_INFO_MAX_LENGTH = 2000

@@ -5,10 +5,8 @@ would. Parameters are the page's query, stored as JSON on the job."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied
@@ -18,15 +16,15 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.months import current_month, parse_month
+from core.xlsx import stamped, write_workbook
 from customers.exports import write_customers
 from customers.filters import CustomerFilter, list_params
 from customers.selectors import customer_filter_choices, customer_list
 from cycle.audit_export import audit_row_count, audit_sheets
 from cycle.visit_audit import visit_audit
 
-from .exports import export_count, export_table, parse_scope, write_csv, write_xlsx
+from .exports import Scope, export_count, export_table, parse_scope, write_csv, write_xlsx
 from .selectors import export_scope_allowed
-from .xlsx import stamped, write_workbook
 
 Progress = Callable[[int], None]
 
@@ -70,12 +68,18 @@ CUSTOMERS = ExportKind(
 # --- stored indicators (reports:export) ---------------------------------------------------
 
 
-def _indicator_scope(user: User, params: dict):
-    text = params.get("scope") or "company"
+def indicator_scope(*, user: User, text: str) -> Scope:
+    """The scope ``text`` names ("company", "team:T01", "manager:cm01") if ``user`` may
+    export it: PermissionDenied first — what does not exist and what may not be seen look
+    the same — then ExportError for a malformed one."""
     scope_type, _sep, key = text.partition(":")
     if not export_scope_allowed(user=user, scope_type=scope_type, key=key.strip()):
         raise PermissionDenied
     return parse_scope(text)
+
+
+def _indicator_scope(user: User, params: dict) -> Scope:
+    return indicator_scope(user=user, text=params.get("scope") or "company")
 
 
 def _indicators_count(user, params) -> int:
@@ -87,18 +91,11 @@ def _indicators_write(user, params, target, progress) -> int:
     scope = _indicator_scope(user, params)
     month = parse_month(params["month"])
     header, rows = export_table(month=month, kind=params["kind"], scope=scope)
-    # the writers of reports.exports take a path: write there, then copy into the target
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "export"
-        if params.get("format") == "csv":
-            write_csv(path, header, rows, progress=progress)
-        else:
-            write_xlsx(
-                path, header, rows, title=f"{params['kind']} {month:%Y-%m}", progress=progress
-            )
-        with open(path, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                target.write(chunk)
+    if params.get("format") == "csv":
+        write_csv(target, header, rows, progress=progress)
+    else:
+        title = f"{params['kind']} {month:%Y-%m}"
+        write_xlsx(target, header, rows, title=title, progress=progress)
     return len(rows)
 
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 from django.db.models import F
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from accounts.models import Team, User
+from core.xlsx import CHUNK, Column, Sheet, write_workbook
 
 from .models import (
     CustomerIndicator,
@@ -264,12 +266,18 @@ def _cell(column: str, value):
     return value
 
 
-# an export job (reports.export_jobs) hears of the progress after every this many rows
-CHUNK = 2000
-
-
-def write_csv(path: Path, header: list[str], rows: list[list], *, progress=None) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+def write_csv(
+    target: BinaryIO | Path, header: list[str], rows: list[list], *, progress=None
+) -> None:
+    """UTF-8 with a BOM (Excel opens it in Chinese) to a path or a binary file;
+    ``progress(rows)`` after every ``CHUNK`` rows."""
+    with ExitStack() as stack:
+        if isinstance(target, Path):
+            handle = stack.enter_context(open(target, "w", encoding="utf-8-sig", newline=""))
+        else:
+            handle = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
+            stack.callback(handle.detach)  # leave the caller's file open
+            stack.callback(handle.flush)
         writer = csv.writer(handle)
         writer.writerow(header)
         for start in range(0, len(rows), CHUNK):
@@ -280,25 +288,12 @@ def write_csv(path: Path, header: list[str], rows: list[list], *, progress=None)
 
 
 def write_xlsx(
-    path: Path, header: list[str], rows: list[list], *, title: str, progress=None
+    target: BinaryIO | Path, header: list[str], rows: list[list], *, title: str, progress=None
 ) -> None:
-    """``progress(rows)`` is called every ``CHUNK`` rows with the rows written so far."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.append(header)
-    formats = ["0.0000" if c in RATES else "0.00" if c in MONEY else None for c in header]
-    for number, row in enumerate(rows, start=1):
-        sheet.append([_xlsx_cell(sheet, v, f) for v, f in zip(row, formats, strict=True)])
-        if progress is not None and number % CHUNK == 0:
-            progress(number)
-    book.save(path)
-
-
-def _xlsx_cell(sheet, value, number_format):
-    if isinstance(value, Decimal):
-        value = float(value)
-    if number_format is None or value is None:
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = number_format
-    return cell
+    """To a path or a binary file; ``progress(rows)`` is called every ``CHUNK`` rows with
+    the rows written so far."""
+    columns = [
+        Column(name, number_format="0.0000" if name in RATES else "0.00" if name in MONEY else None)
+        for name in header
+    ]
+    write_workbook(target, [Sheet(title, columns, rows)], progress=progress)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import fmean
 
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -121,7 +121,7 @@ class Queue:
         return len(self.plans) + len(self.evaluations) + self.improvement_count
 
 
-def team_queue(*, members: QuerySet[User]) -> Queue:
+def team_queue(*, members: list[User]) -> Queue:
     """The plans and month-end evaluations submitted by the team's customer managers and
     their improvement items not yet reviewed, oldest first (what ``cycle.selectors``'
     approval and evaluation queues show the team's market manager): three queries."""
@@ -222,10 +222,18 @@ class TeamBoard:
     sort: str
     descending: bool
     computed: bool = False
-    statuses: list[MemberStatus] = field(default_factory=list)
-    queue: Queue = field(default_factory=lambda: Queue([], [], []))
+    members: list[User] = field(default_factory=list)
     rows: list[RankRow] = field(default_factory=list)
     average: dict[str, float | None] = field(default_factory=dict)
+
+    # read only where shown: re-sorting the ranking (htmx) needs neither
+    @cached_property
+    def statuses(self) -> list[MemberStatus]:
+        return member_statuses(members=self.members, month=self.status_month)
+
+    @cached_property
+    def queue(self) -> Queue:
+        return team_queue(members=self.members)
 
     @property
     def average_cells(self) -> list[float | None]:
@@ -300,10 +308,8 @@ def team_board(
     )
     if chosen is None:
         return board
-    members_qs = managers_visible_to(user=user).filter(team=chosen)
-    members = list(members_qs.select_related("team").order_by("username"))
-    board.statuses = member_statuses(members=members, month=board.status_month)
-    board.queue = team_queue(members=members_qs)
+    members = managers_visible_to(user=user).filter(team=chosen)
+    board.members = members = list(members.select_related("team").order_by("username"))
     board.computed = is_computed(month=board.ranking_month)
     rows = ranking_rows(members=members, month=board.ranking_month)
     board.average = team_average(rows)

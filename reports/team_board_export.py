@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from core.xlsx import DATETIME, PERCENT, Column, Sheet
 from cycle.steps import AHEAD, CURRENT, DONE
 
 from .team_board import INDICATORS, TeamBoard
-from .xlsx import DATETIME, PERCENT, Column, Sheet
 
 # how a step's state prints in a cell
 STATES = {DONE: "✓", CURRENT: "…", AHEAD: ""}

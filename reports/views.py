@@ -1,5 +1,4 @@
-import tempfile
-from pathlib import Path
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,26 +7,26 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import teams_visible_to
 from core.months import add_months
+from core.xlsx import XLSX
 from cycle.improvements import open_improvements
 from cycle.selectors import cycle_for
 from cycle.services import cycle_can_edit, cycle_save_problems
 
 from .analysis import brand_context, manager_context, month_choice, team_context
 from .export_jobs import export_is_large
-from .exports import ExportError, export_count, export_table, parse_scope, write_csv, write_xlsx
+from .export_kinds import INDICATORS, indicator_scope
+from .exports import ExportError, export_count
 from .forms import ExportForm, ProblemsForm, RecomputeForm
 from .jobs import indicators_request
-from .selectors import can_recompute, export_scope_allowed, latest_run, visible_manager
+from .selectors import can_recompute, latest_run, visible_manager
 from .views_exports import start_export_job
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -148,33 +147,26 @@ def export(request):
     if not form.is_valid():
         return HttpResponse(str(form.errors), status=400, content_type="text/plain")
     data = form.cleaned_data
-    text = data["scope"] or "company"
-    scope_type, _sep, key = text.partition(":")
-    # permission first: what does not exist and what may not be seen look the same
-    if not export_scope_allowed(user=request.user, scope_type=scope_type, key=key.strip()):
-        raise PermissionDenied
+    params = {
+        "month": f"{data['month']:%Y-%m}",
+        "kind": data["kind"],
+        "scope": data["scope"] or "company",
+        "format": data["format"] or "xlsx",
+    }
     try:
-        scope = parse_scope(text)
+        scope = indicator_scope(user=request.user, text=params["scope"])
     except ExportError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     try:
         count = export_count(month=data["month"], kind=data["kind"], scope=scope)
     except ExportError as exc:
         return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
-    file_format = data["format"] or "xlsx"
     if export_is_large(count):
-        params = {"month": f"{data['month']:%Y-%m}", "kind": data["kind"], "scope": text}
-        params["format"] = file_format
         return start_export_job(request, kind="indicators", params=params, rows=count)
-    header, rows = export_table(month=data["month"], kind=data["kind"], scope=scope)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"export.{file_format}"
-        if file_format == "xlsx":
-            write_xlsx(path, header, rows, title=f"{data['kind']} {data['month']:%Y-%m}")
-        else:
-            write_csv(path, header, rows)
-        content = path.read_bytes()
-    name = f"indicators-{data['kind']}-{scope.label.replace(':', '-')}-{data['month']:%Y-%m}"
-    response = HttpResponse(content, content_type=XLSX if file_format == "xlsx" else "text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    buffer = io.BytesIO()
+    INDICATORS.write(request.user, params, buffer, None)
+    response = HttpResponse(
+        buffer.getvalue(), content_type=XLSX if params["format"] == "xlsx" else "text/csv"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, INDICATORS.filename(params))
     return response

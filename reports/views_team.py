@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from core.xlsx import stamped, workbook_bytes, xlsx_response
 from cycle.views.common import url_month
 
 from .pdf import pdf_response, render_pdf
 from .team_board import TeamBoard, team_board
 from .team_board_export import team_board_sheets
-from .xlsx import stamped, workbook_bytes, xlsx_response
 
 PAGE = "reports/team_board.html"
 

@@ -165,9 +165,9 @@ def test_progress_is_reported_while_writing(team, monkeypatch):
 
 
 def test_customer_export_reports_progress_in_chunks(team, monkeypatch):
-    import customers.exports
+    import core.xlsx
 
-    monkeypatch.setattr(customers.exports, "CHUNK", 2)
+    monkeypatch.setattr(core.xlsx, "CHUNK", 2)
     reported = []
     original = ExportJob.objects.filter
 

@@ -354,3 +354,14 @@ def test_queries_do_not_grow_with_the_team(client, board, django_assert_max_num_
     with django_assert_max_num_queries(16):
         response = client.get(URL + "?month=2026-10")
     assert response.status_code == 200 and "x7" in response.content.decode()
+
+
+def test_re_sorting_reads_only_the_ranking(client, board, django_assert_max_num_queries):
+    """The htmx sort renders the ranking alone: the statuses and the queue (six queries)
+    are not read for it."""
+    client.force_login(board["mm_a"])
+    with django_assert_max_num_queries(8):
+        response = client.get(
+            URL + "?part=ranking&month=2026-10&sort=accuracy", HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200 and "乙二" in response.content.decode()

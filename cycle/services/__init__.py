@@ -6,6 +6,7 @@ from .errors import NotAllowedNow
 from .evaluation import (
     evaluation_save_summary,
     improvement_add,
+    improvement_due_range,
     improvement_may_review,
     improvement_review,
     improvement_set_done,
@@ -46,7 +47,6 @@ from .visits import (
     visit_update,
 )
 from .workflow import (
-    EVALUATION_TRANSITIONS,
     PLAN_TRANSITIONS,
     evaluation_approve,
     evaluation_may,
@@ -60,7 +60,6 @@ from .workflow import (
 
 __all__ = [
     "Criteria",
-    "EVALUATION_TRANSITIONS",
     "Generated",
     "NotAllowedNow",
     "PLAN_TRANSITIONS",
@@ -84,6 +83,7 @@ __all__ = [
     "flowing_arrangements",
     "guidance_post",
     "improvement_add",
+    "improvement_due_range",
     "improvement_may_review",
     "improvement_review",
     "improvement_set_done",

@@ -80,6 +80,30 @@ def evaluation_save_summary(*, cycle: Cycle, by: User, summary: str) -> Cycle:
 # --- improvement items ----------------------------------------------------------------------
 
 
+def improvement_due_range(cycle: Cycle) -> tuple[dt.date, dt.date]:
+    """An item is due between the month's first day and the end of the third month after."""
+    return cycle.month, month_end(add_months(cycle.month, 3))
+
+
+def _improvement_text(text: str) -> tuple[str, str]:
+    """The text with its white space collapsed, and what is wrong with it ("" if nothing)."""
+    text = " ".join((text or "").split())
+    if not text:
+        return text, _("请填写改进内容。")
+    if len(text) > IMPROVEMENT_MAX_LENGTH:
+        return text, _("最多 %(n)d 字。") % {"n": IMPROVEMENT_MAX_LENGTH}
+    return text, ""
+
+
+def _due_error(cycle: Cycle, due: dt.date | None) -> str:
+    first, last = improvement_due_range(cycle)
+    if due is None:
+        return _("请填写完成期限。")
+    if not first <= due <= last:
+        return _("完成期限须在本月初到三个月后之间。")
+    return ""
+
+
 def improvement_add(
     *,
     cycle: Cycle,
@@ -97,22 +121,15 @@ def improvement_add(
     errors = {}
     if kind not in IssueKind.values:
         errors["kind"] = _("请选择问题类别。")
-    text = " ".join((text or "").split())
-    if not text:
-        errors["text"] = _("请填写改进内容。")
-    elif len(text) > IMPROVEMENT_MAX_LENGTH:
-        errors["text"] = _("最多 %(n)d 字。") % {"n": IMPROVEMENT_MAX_LENGTH}
-    if due is None:
-        errors["due"] = _("请填写完成期限。")
-    elif not cycle.month <= due <= month_end(add_months(cycle.month, 3)):
-        errors["due"] = _("完成期限须在本月初到三个月后之间。")
+    text, errors["text"] = _improvement_text(text)
+    errors["due"] = _due_error(cycle, due)
     if kind == IssueKind.CUSTOMER and not customer_id:
         errors["customer"] = _("客户问题请选择客户。")
     if customer_id and not own_customers(cycle).filter(pk=customer_id).exists():
         errors["customer"] = _("请选择您名下的有效客户。")
     if sku_id and not key_skus().filter(pk=sku_id).exists():
         errors["sku"] = _("请选择重点品牌的单品。")
-    if errors:
+    if errors := {field: error for field, error in errors.items() if error}:
         raise ValidationError(errors)
     return Improvement.objects.create(
         cycle=cycle,
@@ -171,19 +188,17 @@ def improvement_update(
 ) -> Improvement:
     """The customer manager rewrites an item (typically one returned); it goes back to
     pending review."""
-    text = " ".join((text or "").split())
-    if not text:
-        raise ValidationError({"text": _("请填写改进内容。")})
-    if len(text) > IMPROVEMENT_MAX_LENGTH:
-        raise ValidationError({"text": _("最多 %(n)d 字。") % {"n": IMPROVEMENT_MAX_LENGTH}})
+    text, error = _improvement_text(text)
+    if error:
+        raise ValidationError({"text": error})
     with transaction.atomic():
         item = (
             Improvement.objects.select_for_update().select_related("cycle").get(pk=improvement.pk)
         )
         if by.pk != item.cycle.manager_id:
             raise PermissionDenied
-        if due is None or not item.cycle.month <= due <= month_end(add_months(item.cycle.month, 3)):
-            raise ValidationError({"due": _("完成期限须在本月初到三个月后之间。")})
+        if error := _due_error(item.cycle, due):
+            raise ValidationError({"due": error})
         item.text, item.due, item.review_status = text, due, ReviewStatus.PENDING
         item.save(update_fields=["text", "due", "review_status"])
     return item

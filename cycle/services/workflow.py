@@ -33,9 +33,6 @@ PLAN_TRANSITIONS: dict[tuple[str, str], str] = {
     (PlanStatus.SUBMITTED, Transition.REJECT): PlanStatus.REJECTED,
 }
 
-# the evaluation moves through the same four states
-EVALUATION_TRANSITIONS = PLAN_TRANSITIONS
-
 
 @dataclass(frozen=True)
 class _Spec:
@@ -60,7 +57,7 @@ PLAN = _Spec(
 EVALUATION = _Spec(
     Document.EVALUATION,
     "evaluation",
-    EVALUATION_TRANSITIONS,
+    PLAN_TRANSITIONS,  # the evaluation moves through the same four states
     {
         Transition.SUBMIT: _("提交了%(month)s月度评估（服务结果），等待审核。"),
         Transition.APPROVE: _("通过了%(month)s月度评估。"),

@@ -7,10 +7,10 @@ from django.shortcuts import render
 from accounts.decorators import role_required
 from accounts.models import Role
 from core.months import current_month
+from core.xlsx import workbook_bytes, xlsx_response
 from reports.export_jobs import export_is_large
 from reports.export_kinds import audit_filename
 from reports.views_exports import start_export_job
-from reports.xlsx import workbook_bytes, xlsx_response
 
 from ..audit_export import audit_row_count, audit_sheets
 from ..visit_audit import visit_audit

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from core.months import parse_month
+from core.months import FIRST_YEAR, LAST_YEAR, parse_month
 
 from ..forms import CommentForm
 from ..models import Cycle, Transition
@@ -23,6 +23,16 @@ def url_month(text: str) -> dt.date:
         return parse_month(text)
     except ValueError as exc:
         raise Http404("no such month") from exc
+
+
+def url_date(text: str) -> dt.date:
+    try:
+        date = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise Http404("no such day") from exc
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
+        raise Http404("no such day")
+    return date
 
 
 def refusal(exc: ValidationError) -> tuple[str, int]:

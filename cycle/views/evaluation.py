@@ -33,6 +33,7 @@ from ..services import (
     evaluation_save_summary,
     evaluation_submit,
     improvement_add,
+    improvement_due_range,
     improvement_may_review,
     improvement_review,
     improvement_set_done,
@@ -108,8 +109,7 @@ def improvements_context(*, user, cycle: Cycle) -> dict:
             own_customers(cycle).only("id", "code", "name").order_by("code") if is_owner else []
         ),
         "sku_choices": key_skus() if is_owner else [],
-        "due_min": cycle.month,
-        "due_max": month_end(add_months(cycle.month, 3)),
+        "due_range": improvement_due_range(cycle),
         "due_default": month_end(add_months(cycle.month, 1)),
     }
 
@@ -299,8 +299,7 @@ def _item(request, cycle, item, *, error: str = "", status: int = 200, edit=None
             "month": cycle.month,
             "is_owner": cycle_can_edit(user=request.user, cycle=cycle),
             "may_review": improvement_may_review(user=request.user, cycle=cycle),
-            "due_min": cycle.month,
-            "due_max": month_end(add_months(cycle.month, 3)),
+            "due_range": improvement_due_range(cycle),
             "item_error": error,
             "edit": edit if error else None,
         }

@@ -2,8 +2,8 @@ from django.shortcuts import render
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from core.xlsx import stamped, workbook_bytes, xlsx_response
 from reports.analysis import month_choice
-from reports.xlsx import stamped, workbook_bytes, xlsx_response
 
 from ..guidance import SORTS, WEAK_ACCURACY, WEAK_BIAS, WEAK_COVERAGE, guidance_rows
 from ..guidance_export import guidance_sheet

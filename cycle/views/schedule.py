@@ -3,8 +3,6 @@ the weekly summaries (周小结) beside the weeks."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -29,7 +27,7 @@ from ..selectors import (
 )
 from ..services import cycle_can_edit, schedule_set_day, weekly_summary_save
 from ..weeks import week_notes
-from .common import refusal, url_month
+from .common import refusal, url_date, url_month
 from .plans import EVERYONE
 
 
@@ -61,10 +59,7 @@ def _calendar_context(request, cycle) -> dict:
 @role_required(*EVERYONE)
 def day(request, username: str, month: str, date: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
-    try:
-        date = dt.date.fromisoformat(date)
-    except ValueError as exc:
-        raise Http404("no such day") from exc
+    date = url_date(date)
     if not cycle.month <= date <= month_end(cycle.month):
         raise Http404("day outside the plan's month")
     area = request.GET.get("area", "")
@@ -115,10 +110,7 @@ def day(request, username: str, month: str, date: str):
 def week_summary(request, username: str, month: str, date: str):
     """Save (an empty text clears) the summary of the week starting on ``date``."""
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
-    try:
-        monday = dt.date.fromisoformat(date)
-    except ValueError as exc:
-        raise Http404("no such week") from exc
+    monday = url_date(date)
     text = request.POST.get("text", "")
     error, status = "", 200
     try:

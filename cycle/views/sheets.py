@@ -12,8 +12,8 @@ from accounts.decorators import role_required
 from reports.pdf import pdf_response
 
 from .. import visit_sheet
+from .common import url_date
 from .plans import EVERYONE
-from .visits import url_date
 
 
 @role_required(*EVERYONE)

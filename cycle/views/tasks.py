@@ -8,7 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from accounts.decorators import role_required
-from reports.xlsx import workbook_bytes, xlsx_response
+from core.xlsx import workbook_bytes, xlsx_response
 
 from ..models import ActionSource
 from ..selectors import plan_for

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required
 from accounts.models import Role
 from accounts.selectors import managers_visible_to
-from core.months import FIRST_YEAR, LAST_YEAR, month_start
+from core.months import month_start
 from customers.models import MarketType, VisitMethod
 
 from ..selectors import cycle_for, day_limit, plan_for
@@ -50,25 +50,11 @@ from ..visit_log import (
     log_visit,
     same_value,
 )
-from .common import refusal
+from .common import refusal, url_date
 from .plans import EVERYONE
 
 TODAY = "cycle/today.html"
 LOG = "cycle/visit_log.html"
-
-
-def url_date(text: str) -> dt.date:
-    try:
-        date = dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise Http404("no such day") from exc
-    if not FIRST_YEAR <= date.year <= LAST_YEAR:
-        raise Http404("no such day")
-    return date
-
-
-def _is_customer_manager(user) -> bool:
-    return user.role == Role.CUSTOMER_MANAGER and not user.is_superuser
 
 
 # --- the day's list -----------------------------------------------------------------------
@@ -78,7 +64,7 @@ def _is_customer_manager(user) -> bool:
 def today(request):
     """A customer manager's own day; anyone else picks a customer manager they may see."""
     picked = request.GET.get("date", "")
-    if _is_customer_manager(request.user):
+    if request.user.effective_role == Role.CUSTOMER_MANAGER:
         if picked:
             return redirect("visits:day", url_date(picked).isoformat())
         return _own_day(request, timezone.localdate())
