@@ -9,6 +9,13 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+# templates/400.html … 503.html in the URL's language; the 500 view needs no database and
+# answers a database outage with 503.html.
+handler400 = "core.error_views.bad_request"
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"
+
 admin.site.site_header = _("135 工作法 · 后台管理")
 admin.site.site_title = _("135 工作法")
 admin.site.index_title = _("数据维护")
