@@ -1,7 +1,8 @@
 """Writing the pages' tables as Excel workbooks: one sheet per table, Chinese headers in bold,
 the header row frozen, numbers kept as numbers (rates as percentages), streamed (openpyxl's
 write-only mode) so that 30,000 rows stay cheap. Each export describes its sheets and hands
-them here."""
+them here; every text cell, headers included, goes through core.spreadsheet_text (no live
+formulas, no control characters openpyxl would refuse)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from core.spreadsheet_text import spreadsheet_value
+from core.text import strip_control_characters
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.0%"
@@ -60,7 +64,7 @@ def write_workbook(
         sheet.freeze_panes = "A2"
         header = []
         for column in spec.columns:
-            cell = WriteOnlyCell(sheet, value=column.title)
+            cell = WriteOnlyCell(sheet, value=spreadsheet_value(column.title))
             cell.font = bold
             header.append(cell)
         sheet.append(header)
@@ -93,6 +97,7 @@ def stamped(name: str, extension: str = "xlsx") -> str:
 
 
 def _cell(sheet, value, number_format: str | None):
+    value = spreadsheet_value(value)
     if isinstance(value, dt.datetime):
         # Excel knows no time zones: the local wall-clock time is what the page showed
         value = (
@@ -107,4 +112,5 @@ def _cell(sheet, value, number_format: str | None):
 
 def _sheet_title(title: str) -> str:
     """Excel refuses []:*?/\\ in sheet names and more than 31 characters."""
-    return re.sub(r"[\[\]:*?/\\]", " ", str(title))[:31] or "Sheet"
+    title = strip_control_characters(str(title))
+    return re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet"

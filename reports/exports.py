@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from core.spreadsheet_text import spreadsheet_value
 from core.xlsx import CHUNK, Column, Sheet, write_workbook
 
 from .models import (
@@ -270,7 +271,8 @@ def write_csv(
     target: BinaryIO | Path, header: list[str], rows: list[list], *, progress=None
 ) -> None:
     """UTF-8 with a BOM (Excel opens it in Chinese) to a path or a binary file;
-    ``progress(rows)`` after every ``CHUNK`` rows."""
+    ``progress(rows)`` after every ``CHUNK`` rows. Text goes through core.spreadsheet_text
+    as in the xlsx files (names and codes are people's input); numbers are written as is."""
     with ExitStack() as stack:
         if isinstance(target, Path):
             handle = stack.enter_context(open(target, "w", encoding="utf-8-sig", newline=""))
@@ -282,9 +284,13 @@ def write_csv(
         writer.writerow(header)
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            writer.writerows([["" if v is None else v for v in row] for row in chunk])
+            writer.writerows([[_csv_cell(v) for v in row] for row in chunk])
             if progress is not None:
                 progress(start + len(chunk))
+
+
+def _csv_cell(value):
+    return "" if value is None else spreadsheet_value(value)
 
 
 def write_xlsx(
