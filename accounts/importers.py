@@ -1,6 +1,9 @@
-"""The ``users`` import (DESIGN.md §6). Teams named in the file are created when missing;
-a market manager listed with a team becomes that team's market manager. New users get no
-usable password: an admin sets one (admin site or ``manage.py changepassword``)."""
+"""The ``users`` import (DESIGN.md §6). A team named in the file must exist already, or be
+created by the same file together with its market manager (a market_manager row naming
+it); any other unknown team code is a row error, so a typing mistake cannot create a team
+nobody leads. A market manager listed with a team becomes that team's market manager. New
+users get no usable password: an admin sets one (admin site or ``manage.py
+changepassword``)."""
 
 import pandas as pd
 from django.contrib.auth.hashers import make_password
@@ -42,6 +45,7 @@ def validate(table: Table) -> pd.DataFrame:
             "team",
             _("同一团队在文件中有多个市场经理"),
         )
+        _flag_unknown_teams(table, clean["team"], led=set(leads["team"]))
     if table.has("email"):
         email = table.text("email", max_length=254)
         table.flag(
@@ -54,6 +58,15 @@ def validate(table: Table) -> pd.DataFrame:
     return clean
 
 
+def _flag_unknown_teams(table: Table, teams: pd.Series, *, led: set[str]) -> None:
+    named = teams[teams != ""]
+    known = set(Team.objects.filter(code__in=set(named)).values_list("code", flat=True))
+    unknown = named[~named.isin(known | led)]
+    for code, rows in unknown.groupby(unknown, sort=True).groups.items():
+        message = _("没有编码为 %(code)s 的团队；新团队须与它的市场经理在同一文件中导入")
+        table.flag(pd.Series(True, index=rows), "team", message % {"code": code})
+
+
 def write(clean: pd.DataFrame) -> WriteCounts:
     fields = ["name", "role", "is_staff", "is_superuser"]
     frame = clean.copy()
@@ -61,6 +74,7 @@ def write(clean: pd.DataFrame) -> WriteCounts:
     frame["is_superuser"] = frame["role"] == Role.ADMIN
     if "team" in frame:
         codes = sorted(set(frame["team"]) - {""})
+        # validate() let a new team through only with its market manager in the file
         existing_codes = set(Team.objects.filter(code__in=codes).values_list("code", flat=True))
         Team.objects.bulk_create([Team(code=c, name=c) for c in codes if c not in existing_codes])
         team_ids = dict(Team.objects.filter(code__in=codes).values_list("code", "id"))

@@ -80,7 +80,11 @@ class ForecastImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        check_upload(upload, max_bytes=settings.FORECAST_IMPORT_MAX_BYTES)
+        check_upload(
+            upload,
+            max_bytes=settings.FORECAST_IMPORT_MAX_BYTES,
+            max_unzipped_bytes=settings.FORECAST_IMPORT_MAX_UNZIPPED_BYTES,
+        )
         return upload
 
 

@@ -15,13 +15,13 @@ from markets.order_copy import import_orders_copy
 
 from .models import ImportJob, ImportKind, ImportStatus
 from .registry import IMPORTERS
-from .table import ImportFileError, RowError, Table, read_upload
+from .table import ImportFileError, RowError, Table, check_csv_lines, read_upload
 from .upload_checks import check_content
 from .upsert import WriteCounts
 
 logger = logging.getLogger(__name__)
 
-# The report keeps this many errors; the total is always counted.
+# The report keeps this many errors (import_file already keeps only IMPORT_MAX_ERRORS).
 MAX_STORED_ERRORS = 5000
 
 
@@ -31,33 +31,47 @@ class ImportResult:
     dry_run: bool
     rows_total: int = 0
     counts: WriteCounts = field(default_factory=WriteCounts)
+    # the first IMPORT_MAX_ERRORS errors by row; the counts cover all of them
     errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    bad_row_count: int = 0
     file_error: str = ""
 
     @property
     def ok(self) -> bool:
         return not self.errors and not self.file_error
 
+    @property
+    def more_errors(self) -> int:
+        """Errors found but not listed."""
+        return self.error_count - len(self.errors)
+
 
 def import_file(
-    *, kind: str, content: bytes, filename: str, dry_run: bool = False, use_copy: bool | None = None
+    *,
+    kind: str,
+    content: bytes,
+    filename: str,
+    dry_run: bool = False,
+    use_copy: bool | None = None,
+    max_rows: int | None = None,
 ) -> ImportResult:
     """Validate the whole file; write it only if every row is good. ``use_copy`` picks the
-    PostgreSQL COPY path for orders (default: whenever the database is PostgreSQL)."""
+    PostgreSQL COPY path for orders (default: whenever the database is PostgreSQL).
+    ``max_rows``: data rows the file may hold (default IMPORT_MAX_ROWS); an .xlsx that
+    would expand past IMPORT_MAX_UNZIPPED_BYTES is refused before it is opened."""
     if kind not in IMPORTERS:
         raise ValueError(kind)
     result = ImportResult(kind=kind, dry_run=dry_run)
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
+    max_rows = settings.IMPORT_MAX_ROWS if max_rows is None else max_rows
     try:
         with transaction.atomic():
             if kind == ImportKind.ORDERS and use_copy:
-                errors, total, counts = import_orders_copy(
-                    _as_csv(content, filename), dry_run=dry_run
-                )
-                result.errors, result.rows_total, result.counts = errors, total, counts
+                _run_copy(result, content, filename, max_rows)
             else:
-                _run_portable(result, content, filename)
+                _run_portable(result, content, filename, max_rows)
             if not result.ok or dry_run:
                 transaction.set_rollback(True)
     except ImportFileError as exc:
@@ -67,25 +81,45 @@ def import_file(
     return result
 
 
-def _run_portable(result: ImportResult, content: bytes, filename: str) -> None:
+def _run_portable(result: ImportResult, content: bytes, filename: str, max_rows: int) -> None:
     importer = IMPORTERS[result.kind]
-    table = Table(read_upload(content, filename), importer.columns)
+    table = Table(read_upload(content, filename, max_rows=max_rows), importer.columns)
     result.rows_total = len(table)
     if result.rows_total == 0:
         raise ImportFileError(_("文件没有数据行。"))
     clean = importer.validate(table)
     result.errors = table.sorted_errors()
+    result.error_count, result.bad_row_count = table.error_count, table.bad_row_count
     if result.ok and not result.dry_run:
         result.counts = importer.write(clean)
 
 
-def _as_csv(content: bytes, filename: str) -> bytes:
+def _run_copy(result: ImportResult, content: bytes, filename: str, max_rows: int) -> None:
+    (
+        result.errors,
+        result.error_count,
+        result.bad_row_count,
+        result.rows_total,
+        result.counts,
+    ) = import_orders_copy(
+        _as_csv(content, filename, max_rows),
+        dry_run=result.dry_run,
+        max_errors=settings.IMPORT_MAX_ERRORS,
+    )
+
+
+def _as_csv(content: bytes, filename: str, max_rows: int) -> bytes:
+    """The file as CSV for COPY, through the same bounded reader. A CSV goes as it is (COPY
+    reads millions of lines far faster than pandas) once its lines are counted; the COPY
+    path stores no text, only ids, numbers and dates, so control characters only make a
+    row's code unknown there."""
     if filename.lower().endswith(".xlsx"):
         buffer = io.StringIO()
-        read_upload(content, filename).to_csv(buffer, index=False)
+        read_upload(content, filename, max_rows=max_rows).to_csv(buffer, index=False)
         return buffer.getvalue().encode("utf-8")
     if not filename.lower().endswith((".csv", ".txt")):
         raise ImportFileError(_("只支持 .csv 或 .xlsx 文件。"))
+    check_csv_lines(content, max_rows=max_rows)
     return content
 
 

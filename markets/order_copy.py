@@ -41,8 +41,12 @@ def csv_header(content: bytes) -> tuple[list[str], int]:
     return [c.strip() for c in cells], len(first)
 
 
-def import_orders_copy(content: bytes, *, dry_run: bool) -> tuple[list[RowError], int, WriteCounts]:
-    """Runs inside the caller's transaction; the caller rolls back on errors or a dry run."""
+def import_orders_copy(
+    content: bytes, *, dry_run: bool, max_errors: int
+) -> tuple[list[RowError], int, int, int, WriteCounts]:
+    """Runs inside the caller's transaction; the caller rolls back on errors or a dry run.
+    Returns the first ``max_errors`` errors, how many errors and bad rows there are in all,
+    the number of rows and what was written."""
     header, offset = csv_header(content)
     names = resolve_columns(header, ORDER_COLUMNS)
     suffix = uuid.uuid4().hex[:12]
@@ -67,8 +71,10 @@ def import_orders_copy(content: bytes, *, dry_run: bool) -> tuple[list[RowError]
         rows_total = cursor.rowcount
         if rows_total == 0:
             raise ImportFileError(_("文件没有数据行。"))
-        cursor.execute(_ERRORS_SQL.format(**tables), _PATTERNS)
-        errors = [_row_error(*row) for row in cursor.fetchall()]
+        cursor.execute(_ERRORS_SQL.format(**tables), {**_PATTERNS, "max_errors": max_errors})
+        found = cursor.fetchall()
+        errors = [_row_error(*row[:5]) for row in found]
+        error_count, bad_rows = found[0][5:] if found else (0, 0)
         counts = WriteCounts()
         if not errors and not dry_run:
             cursor.execute("LOCK TABLE markets_orderline IN SHARE ROW EXCLUSIVE MODE")
@@ -78,7 +84,7 @@ def import_orders_copy(content: bytes, *, dry_run: bool) -> tuple[list[RowError]
             counts.created = cursor.rowcount
             counts.unchanged = rows_total - counts.created - counts.updated
         cursor.execute(f"DROP TABLE {tables['stage']}, {tables['resolved']}")
-    return errors, rows_total, counts
+    return errors, error_count, bad_rows, rows_total, counts
 
 
 def _copy(cursor, table: str, names: list[str], data: memoryview) -> None:
@@ -171,7 +177,8 @@ dup AS (
     FROM {resolved}
    WHERE customer_id IS NOT NULL AND order_date IS NOT NULL AND sku_id IS NOT NULL
    GROUP BY customer_id, order_date, sku_id HAVING count(*) > 1
-)
+),
+errors AS MATERIALIZED (
 SELECT line_no, col, val, code, first_line FROM (
   SELECT line_no, 'order_date' AS col, order_date_text AS val,
          CASE WHEN coalesce(order_date_text, '') = '' THEN 'required' ELSE 'date' END AS code,
@@ -210,7 +217,12 @@ SELECT line_no, col, val, code, first_line FROM (
     FROM {resolved} r JOIN dup USING (customer_id, order_date, sku_id)
     JOIN {stage} s USING (line_no)
    WHERE r.line_no > dup.first_line
-) e ORDER BY line_no, col
+) e
+)
+-- a file of a million bad lines is reported by its first few and the totals
+SELECT line_no, col, val, code, first_line,
+       (SELECT count(*) FROM errors), (SELECT count(DISTINCT line_no) FROM errors)
+  FROM errors ORDER BY line_no, col LIMIT %(max_errors)s
 """
 
 _REQUESTED = "coalesce(r.requested, r.quantity)"

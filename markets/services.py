@@ -12,14 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from imports.table import (
-    DUPLICATE_IN_FILE,
-    Column,
-    ImportFileError,
-    RowError,
-    Table,
-    read_upload,
-)
+from imports.table import DUPLICATE_IN_FILE, Column, Table
 from imports.upsert import upsert_frame
 
 from .models import CHECK_MODELS, Forecast, MarketInfo
@@ -55,18 +48,14 @@ def forecasts_save(*, month: dt.date, quantities: dict[int, int | None]) -> None
         )
 
 
-def forecasts_import(
-    *, content: bytes, filename: str, month: dt.date, customer_ids_by_code: dict[str, int]
-) -> tuple[int, list[RowError]]:
-    """Import a file of forecasts for ``month`` limited to the given customers: all rows
-    are written or none. Returns (rows written, errors). A month column, when present, must
-    name ``month``."""
-    try:
-        table = Table(read_upload(content, filename), PLAN_FORECAST_COLUMNS)
-    except ImportFileError as exc:
-        return 0, [RowError(0, "", "", str(exc))]
-    if len(table) == 0:
-        return 0, [RowError(0, "", "", str(_("文件没有数据行。")))]
+def forecasts_check(
+    *, rows: pd.DataFrame, month: dt.date, customer_ids_by_code: dict[str, int]
+) -> tuple[dict[int, int], Table]:
+    """Check the rows of a file of forecasts for ``month`` limited to the given customers
+    (``imports.table.read_upload`` reads it); writes nothing. Returns customer id → cartons
+    (empty unless every row is good) and the table with its errors. A month column, when
+    present, must name ``month``. Raises ImportFileError for a file without the columns."""
+    table = Table(rows, PLAN_FORECAST_COLUMNS)
     customer_id = table.lookup(
         "customer_code", customer_ids_by_code, str(_("不是您名下的有效客户"))
     )
@@ -81,17 +70,8 @@ def forecasts_import(
         )
     table.unique(["customer_code"], str(DUPLICATE_IN_FILE))
     if table.errors:
-        return 0, table.sorted_errors()
-    clean = pd.DataFrame({"month": month, "customer_id": customer_id, "quantity": quantity})
-    with transaction.atomic():
-        counts = upsert_frame(
-            model=Forecast,
-            frame=clean,
-            key=["customer_id", "month"],
-            fields=["quantity"],
-            existing=Forecast.objects.filter(month=month),
-        )
-    return counts.created + counts.updated + counts.unchanged, []
+        return {}, table
+    return {int(c): int(q) for c, q in zip(customer_id, quantity, strict=True)}, table
 
 
 # --- checks made on a visit ---------------------------------------------------------------

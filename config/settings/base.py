@@ -162,6 +162,21 @@ EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", "7"))
 # which has no limit. The reverse proxy's body limit should be a little above the largest.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 FORECAST_IMPORT_MAX_BYTES = int(os.environ.get("FORECAST_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# What a file may hold once opened (imports/table.py streams it and stops at the first limit
+# it passes). Data rows under the header: by default what one Excel sheet holds (import_data
+# --max-rows raises it for a bigger CSV). A customer manager's forecast file has one row per
+# customer of theirs, plus FORECAST_IMPORT_EXTRA_ROWS (a few wrong rows get row errors).
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "1048575"))
+FORECAST_IMPORT_EXTRA_ROWS = int(os.environ.get("FORECAST_IMPORT_EXTRA_ROWS", "20"))
+# An .xlsx is a zip: the size of its parts once decompressed, read from the zip's directory
+# before anything is expanded (a million order lines are about 250 MB of sheet XML; a part
+# inflating more than 100-fold is refused whatever its size).
+IMPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("IMPORT_MAX_UNZIPPED_BYTES", str(512 * 1024 * 1024)))
+FORECAST_IMPORT_MAX_UNZIPPED_BYTES = int(
+    os.environ.get("FORECAST_IMPORT_MAX_UNZIPPED_BYTES", str(20 * 1024 * 1024))
+)
+# Row errors a report lists (import page, forecast import, import_data); the rest are counted.
+IMPORT_MAX_ERRORS = int(os.environ.get("IMPORT_MAX_ERRORS", "200"))
 # Form fields other than files: Django's default, far above the largest form (forecast grid).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Files up to this size stay in memory; larger ones go to a temporary file, which stops

@@ -23,8 +23,9 @@ from accounts.models import User
 from core.months import add_months, month_end
 from customers.models import CustomerStatus
 from customers.selectors import customers_visible_to
+from imports.table import ImportFileError, RowError, read_upload
 from imports.upload_checks import check_content
-from markets.services import forecasts_import, forecasts_save
+from markets.services import forecasts_check, forecasts_save
 
 from ..models import (
     ACTION_TEXT_MAX_LENGTH,
@@ -45,14 +46,18 @@ from .errors import NotAllowedNow
 def plan_lock(*, cycle: Cycle, by: User) -> Cycle:
     """Lock the cycle for a plan write by ``by``; call inside a transaction."""
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    if by.pk != locked.manager_id:
+    _check_plan_writer(locked, by)
+    return locked
+
+
+def _check_plan_writer(cycle: Cycle, by: User) -> None:
+    if by.pk != cycle.manager_id:
         raise PermissionDenied
-    if not locked.plan_is_editable:
+    if not cycle.plan_is_editable:
         raise NotAllowedNow(
-            _("计划%(status)s，不能修改。") % {"status": locked.get_plan_status_display()},
+            _("计划%(status)s，不能修改。") % {"status": cycle.get_plan_status_display()},
             code="read_only",
         )
-    return locked
 
 
 def own_customers(cycle: Cycle):
@@ -402,16 +407,57 @@ def plan_forecasts_save(*, cycle: Cycle, by: User, quantities: dict) -> int:
     return len(quantities)
 
 
-def plan_forecasts_import(*, cycle: Cycle, by: User, content: bytes, filename: str):
+@dataclass
+class ForecastImport:
+    written: int = 0
+    # the first IMPORT_MAX_ERRORS errors by row; error_count counts them all
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+
+    @property
+    def more_errors(self) -> int:
+        """Errors found but not listed."""
+        return self.error_count - len(self.errors)
+
+    @classmethod
+    def refused(cls, message) -> ForecastImport:
+        """The file as a whole is refused (shown as one error without a row)."""
+        return cls(errors=[RowError(0, "", "", str(message))], error_count=1)
+
+
+def plan_forecasts_import(
+    *, cycle: Cycle, by: User, content: bytes, filename: str
+) -> ForecastImport:
     """Import the plan month's forecasts from a file (客户编码, 预测量): all or nothing.
-    Returns (rows written, row errors)."""
-    check_content(content=content, filename=filename, max_bytes=settings.FORECAST_IMPORT_MAX_BYTES)
-    with transaction.atomic():
-        locked = plan_lock(cycle=cycle, by=by)
-        codes = dict(own_customers(locked).values_list("code", "pk"))
-        written, errors = forecasts_import(
-            content=content, filename=filename, month=locked.month, customer_ids_by_code=codes
+
+    The file is read and checked before the plan is locked, however long that takes; only
+    the write takes the lock (plan_forecasts_save, which checks again that the plan may
+    change and the customers are still the manager's). A file may hold one row per customer
+    of the manager, plus FORECAST_IMPORT_EXTRA_ROWS."""
+    check_content(
+        content=content,
+        filename=filename,
+        max_bytes=settings.FORECAST_IMPORT_MAX_BYTES,
+        max_unzipped_bytes=settings.FORECAST_IMPORT_MAX_UNZIPPED_BYTES,
+    )
+    _check_plan_writer(cycle, by)  # refused before any work; checked again under the lock
+    codes = dict(own_customers(cycle).values_list("code", "pk"))
+    try:
+        rows = read_upload(
+            content,
+            filename,
+            max_rows=len(codes) + settings.FORECAST_IMPORT_EXTRA_ROWS,
+            max_unzipped_bytes=settings.FORECAST_IMPORT_MAX_UNZIPPED_BYTES,
+            too_many_rows_hint=_("预测文件每个客户一行，您名下有 %(n)s 个有效客户。")
+            % {"n": len(codes)},
         )
-        if errors:
-            transaction.set_rollback(True)
-    return written, errors
+        quantities, table = forecasts_check(
+            rows=rows, month=cycle.month, customer_ids_by_code=codes
+        )
+    except ImportFileError as exc:
+        return ForecastImport.refused(exc)
+    if table.errors:
+        return ForecastImport(errors=table.sorted_errors(), error_count=table.error_count)
+    if not quantities:
+        return ForecastImport.refused(_("文件没有数据行。"))
+    return ForecastImport(written=plan_forecasts_save(cycle=cycle, by=by, quantities=quantities))

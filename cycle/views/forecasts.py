@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from imports.table import more_errors_note
 
 from ..forecast_grid import forecast_rows
 from ..forms import ForecastCellForm, ForecastImportForm
@@ -114,16 +115,22 @@ def import_file(request, username: str, month: str):
         return render(request, PAGE, _context(request, cycle, import_form=form), status=400)
     upload = form.cleaned_data["file"]
     try:
-        written, errors = plan_forecasts_import(
+        result = plan_forecasts_import(
             cycle=cycle, by=request.user, content=upload.read(), filename=upload.name
         )
     except ValidationError as exc:
         error, status = refusal(exc)
         messages.error(request, error)
         return render(request, PAGE, _context(request, cycle, import_form=form), status=status)
-    if errors:
-        context = _context(request, cycle, import_form=form, import_errors=errors[:200])
-        context["import_error_count"] = len(errors)
+    if result.errors:
+        context = _context(
+            request,
+            cycle,
+            import_form=form,
+            import_errors=result.errors,
+            import_error_count=result.error_count,
+            import_errors_note=more_errors_note(more) if (more := result.more_errors) else "",
+        )
         return render(request, PAGE, context, status=400)
-    messages.success(request, _("已导入 %(n)d 条需求预测。") % {"n": written})
+    messages.success(request, _("已导入 %(n)d 条需求预测。") % {"n": result.written})
     return redirect("plans:forecasts", username, month)

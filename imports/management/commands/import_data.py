@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from imports.models import ImportKind
 from imports.services import import_file
+from imports.table import more_errors_note
 
 
 class Command(BaseCommand):
@@ -20,23 +21,36 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="validate and report, write nothing"
         )
+        parser.add_argument(
+            "--max-rows",
+            type=int,
+            default=None,
+            help="data rows the file may hold (default: the IMPORT_MAX_ROWS setting); "
+            "raise it for a bigger CSV",
+        )
 
-    def handle(self, *args, kind, file, dry_run, **options):
+    def handle(self, *args, kind, file, dry_run, max_rows, **options):
         if not file.is_file():
             raise CommandError(_("找不到文件：%(path)s") % {"path": file})
         result = import_file(
-            kind=kind, content=file.read_bytes(), filename=file.name, dry_run=dry_run
+            kind=kind,
+            content=file.read_bytes(),
+            filename=file.name,
+            dry_run=dry_run,
+            max_rows=max_rows,
         )
         if result.file_error:
             raise CommandError(result.file_error)
         if result.errors:
             for error in result.errors:
                 self.stderr.write(str(error))
+            if result.more_errors:
+                self.stderr.write(more_errors_note(result.more_errors))
             raise CommandError(
                 _("%(file)s：%(bad)s 行有错误（共 %(total)s 行），整个文件未导入。")
                 % {
                     "file": file.name,
-                    "bad": len({e.row for e in result.errors}),
+                    "bad": result.bad_row_count,
                     "total": result.rows_total,
                 }
             )
