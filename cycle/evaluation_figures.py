@@ -19,6 +19,7 @@ from reports.selectors import manager_brand_coverage, manager_indicator
 
 from .models import Cycle, MarketingAction, PlannedVisit, Visit
 from .models.visits import short_visit_q, valid_visit_q
+from .selectors import cycle_rows
 
 
 def rate(numerator, denominator) -> float | None:
@@ -97,13 +98,14 @@ class EvaluationFigures:
 
 def evaluation_figures(*, cycle: Cycle) -> EvaluationFigures:
     """The plan-versus-result figures of ``cycle`` (the caller has checked visibility)."""
-    actions = MarketingAction.objects.filter(cycle=cycle, removed_at__isnull=True).aggregate(
+    actions = cycle_rows(MarketingAction.objects, cycle).filter(removed_at__isnull=True)
+    actions = actions.aggregate(
         n_planned=Count("id", filter=Q(temporary=False)),
         n_done=Count("id", filter=Q(temporary=False, done_at__isnull=False)),
         n_temporary=Count("id", filter=Q(temporary=True)),
         n_temporary_done=Count("id", filter=Q(temporary=True, done_at__isnull=False)),
     )
-    visits = Visit.objects.filter(cycle=cycle).aggregate(
+    visits = cycle_rows(Visit.objects, cycle).aggregate(
         n_valid=Count("id", filter=valid_visit_q()),
         n_short=Count("id", filter=short_visit_q()),
         n_unfinished=Count("id", filter=Q(checked_out_at__isnull=True)),

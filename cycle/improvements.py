@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.selectors import managers_visible_to
 
 from .models import Cycle, Improvement, ImprovementStatus, ReviewStatus
+from .selectors import cycle_rows
 from .services import own_customers
 
 
@@ -24,11 +25,11 @@ def _items() -> QuerySet[Improvement]:
 
 def cycle_improvements(*, cycle: Cycle) -> QuerySet[Improvement]:
     """The items of one month (the caller got ``cycle`` through ``plan_for``)."""
-    return _items().filter(cycle=cycle).order_by("created_at", "id")
+    return cycle_rows(_items(), cycle).order_by("created_at", "id")
 
 
 def improvement_get(*, cycle: Cycle, pk: int) -> Improvement:
-    found = _items().filter(cycle=cycle, pk=pk).first()
+    found = cycle_rows(_items(), cycle).filter(pk=pk).first()
     if found is None:
         raise Http404("no such improvement item")
     return found

@@ -8,12 +8,12 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Manager, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
 from accounts.selectors import managers_visible_to
-from core.months import add_months, month_end
+from core.months import add_months, month_end, month_start
 from customers.models import MarketType
 
 from .models import (
@@ -30,7 +30,7 @@ from .models import (
     PlanStatus,
     ReviewStatus,
 )
-from .services import cycle_get_or_create, own_customers
+from .services import own_customers
 
 DAY_LIMIT_URBAN = 30
 DAY_LIMIT_RURAL = 25
@@ -40,15 +40,31 @@ def cycle_for(*, user: User, manager: User | int, month: dt.date) -> Cycle:
     """The cycle of ``manager`` (a user or a user id) for the month of ``month``, if ``user``
     may see that customer manager's work; else Http404 (whether or not the manager exists).
 
-    The cycle is created on first access: every active customer manager has one for every
-    month, so a page never has to deal with a missing one."""
+    Reading never creates a cycle: a month nobody has written into yet is an unsaved
+    default cycle (a draft plan, pk None) that every page renders as empty. Its customer
+    manager's first write creates the row (``services.cycle_start``)."""
     manager_id = manager.pk if isinstance(manager, User) else manager
     visible = managers_visible_to(user=user).filter(pk=manager_id).select_related("team").first()
     if visible is None:
         raise Http404("no such customer manager")
-    cycle = cycle_get_or_create(manager=visible, month=month)
+    first = month_start(month)
+    cycle = Cycle.objects.filter(manager=visible, month=first).first()
+    if cycle is None:
+        cycle = Cycle(manager=visible, month=first)
     cycle.manager = visible
     return cycle
+
+
+def started(cycle: Cycle) -> bool:
+    """Whether the cycle has its row (a month not started is an unsaved cycle)."""
+    return cycle.pk is not None
+
+
+def cycle_rows(rows: Manager | QuerySet, cycle: Cycle) -> QuerySet:
+    """``rows`` (a model's manager or a queryset of a model with a ``cycle``) of ``cycle``.
+    A month not started has none; filtering by its unsaved cycle would be an error, so
+    every read of a cycle's rows goes through here."""
+    return rows.filter(cycle=cycle) if started(cycle) else rows.none()
 
 
 def plan_for(*, user: User, username: str, month: dt.date) -> Cycle:
@@ -69,7 +85,8 @@ def evaluation_history(*, cycle: Cycle) -> QuerySet[ApprovalRecord]:
 
 def _history(cycle: Cycle, document: str) -> QuerySet[ApprovalRecord]:
     return (
-        ApprovalRecord.objects.filter(cycle=cycle, document=document)
+        cycle_rows(ApprovalRecord.objects, cycle)
+        .filter(document=document)
         .select_related("by")
         .order_by("at", "id")
     )
@@ -157,7 +174,7 @@ def plan_actions(
     planned visit days; optionally only one source's actions, or customers whose code or
     name contains ``search``. Removed actions are left out unless asked for."""
     actions = (
-        MarketingAction.objects.filter(cycle=cycle)
+        cycle_rows(MarketingAction.objects, cycle)
         .select_related("customer", "origin__cycle", "sku", "removed_by")
         .order_by("customer__code", "id")
     )
@@ -183,7 +200,8 @@ def plan_actions(
 
 def removed_actions(*, cycle: Cycle) -> QuerySet[MarketingAction]:
     return (
-        MarketingAction.objects.filter(cycle=cycle, removed_at__isnull=False)
+        cycle_rows(MarketingAction.objects, cycle)
+        .filter(removed_at__isnull=False)
         .select_related("customer", "removed_by")
         .order_by("-removed_at")
     )
@@ -191,7 +209,8 @@ def removed_actions(*, cycle: Cycle) -> QuerySet[MarketingAction]:
 
 def action_counts(*, cycle: Cycle) -> dict[str, int]:
     rows = (
-        MarketingAction.objects.filter(cycle=cycle, removed_at__isnull=True)
+        cycle_rows(MarketingAction.objects, cycle)
+        .filter(removed_at__isnull=True)
         .values("source")
         .annotate(n=Count("id"))
         .order_by()
@@ -203,7 +222,7 @@ def action_counts(*, cycle: Cycle) -> dict[str, int]:
 
 
 def action_get(*, cycle: Cycle, pk: int) -> MarketingAction:
-    found = MarketingAction.objects.filter(cycle=cycle, pk=pk).select_related("cycle").first()
+    found = cycle_rows(MarketingAction.objects, cycle).filter(pk=pk).select_related("cycle").first()
     if found is None:
         raise Http404("no such action")
     return found
@@ -211,9 +230,8 @@ def action_get(*, cycle: Cycle, pk: int) -> MarketingAction:
 
 def _planned_days(cycle: Cycle) -> dict[int, list[dt.date]]:
     days: dict[int, list[dt.date]] = defaultdict(list)
-    for customer_id, date in (
-        PlannedVisit.objects.filter(cycle=cycle).order_by("date").values_list("customer_id", "date")
-    ):
+    planned = cycle_rows(PlannedVisit.objects, cycle).order_by("date")
+    for customer_id, date in planned.values_list("customer_id", "date"):
         days[customer_id].append(date)
     return days
 
@@ -242,7 +260,7 @@ def day_limit(*, customers: int, rural: int) -> int:
 def schedule_days(*, cycle: Cycle) -> list[Day]:
     """Every day of the plan's month with its planned customers and its limit."""
     rows = (
-        PlannedVisit.objects.filter(cycle=cycle)
+        cycle_rows(PlannedVisit.objects, cycle)
         .values("date")
         .annotate(
             n=Count("id"), rural=Count("id", filter=Q(customer__market_type=MarketType.RURAL))
@@ -272,9 +290,10 @@ def calendar_weeks(days: list[Day]) -> list[list[Day | None]]:
 
 def unscheduled_customers(*, cycle: Cycle):
     """Customers with open actions in the plan but no planned visit day."""
-    planned = PlannedVisit.objects.filter(cycle=cycle, customer_id=OuterRef("customer_id"))
+    planned = cycle_rows(PlannedVisit.objects, cycle).filter(customer_id=OuterRef("customer_id"))
     ids = (
-        MarketingAction.objects.filter(cycle=cycle, removed_at__isnull=True)
+        cycle_rows(MarketingAction.objects, cycle)
+        .filter(removed_at__isnull=True)
         .exclude(Exists(planned))
         .values("customer_id")
     )
@@ -284,16 +303,16 @@ def unscheduled_customers(*, cycle: Cycle):
 def day_customers(*, cycle: Cycle, date: dt.date):
     """The plan's customers for a day editor: every own active customer, with whether they
     are planned that day, how many days they have, and how many open actions."""
-    planned_today = PlannedVisit.objects.filter(cycle=cycle, customer=OuterRef("pk"), date=date)
-    days = Counter(PlannedVisit.objects.filter(cycle=cycle).values_list("customer_id", flat=True))
+    planned = cycle_rows(PlannedVisit.objects, cycle)
+    days = Counter(planned.values_list("customer_id", flat=True))
     actions = Counter(
-        MarketingAction.objects.filter(cycle=cycle, removed_at__isnull=True).values_list(
-            "customer_id", flat=True
-        )
+        cycle_rows(MarketingAction.objects, cycle)
+        .filter(removed_at__isnull=True)
+        .values_list("customer_id", flat=True)
     )
     customers = list(
         own_customers(cycle)
-        .annotate(planned=Exists(planned_today))
+        .annotate(planned=Exists(planned.filter(customer=OuterRef("pk"), date=date)))
         .only("id", "code", "name", "address", "trade_area", "market_type", "visit_frequency")
         .order_by("trade_area", "code")
     )

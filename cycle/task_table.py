@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 
 from .models import ActionSource, Cycle, MarketingAction
+from .selectors import cycle_rows
 
 CUSTOMERS_PER_PAGE = 25
 SEARCH_MAX_LENGTH = 50
@@ -122,7 +123,7 @@ class TaskTable:
 
 def task_actions(*, cycle: Cycle, where: TaskFilter) -> QuerySet[MarketingAction]:
     """The cycle's actions under ``where``, removed ones never, in customer code order."""
-    actions = MarketingAction.objects.filter(cycle=cycle, removed_at__isnull=True)
+    actions = cycle_rows(MarketingAction.objects, cycle).filter(removed_at__isnull=True)
     if where.source:
         actions = actions.filter(source=where.source)
     if where.q:
@@ -132,8 +133,7 @@ def task_actions(*, cycle: Cycle, where: TaskFilter) -> QuerySet[MarketingAction
     if where.open_only:
         # the customer still has something to do (of the chosen source), whichever marks
         # are shown
-        still_open = MarketingAction.objects.filter(
-            cycle=cycle,
+        still_open = cycle_rows(MarketingAction.objects, cycle).filter(
             customer_id=OuterRef("customer_id"),
             removed_at__isnull=True,
             done_at__isnull=True,
@@ -148,7 +148,8 @@ def task_actions(*, cycle: Cycle, where: TaskFilter) -> QuerySet[MarketingAction
 
 def task_totals(*, cycle: Cycle) -> TaskTotals:
     """The month's marks counted in one query, regardless of the filter."""
-    counts = MarketingAction.objects.filter(cycle=cycle, removed_at__isnull=True).aggregate(
+    counts = cycle_rows(MarketingAction.objects, cycle).filter(removed_at__isnull=True)
+    counts = counts.aggregate(
         **{mark: Count("id", filter=condition) for mark, condition in MARK_CONDITIONS.items()}
     )
     return TaskTotals(counts[PLANNED], counts[TEMPORARY], counts[DONE])
@@ -170,18 +171,19 @@ def task_table(
         listed, count = list(shown.object_list), shown.paginator.count
         ids = [pk for pk, _code, _name in listed]
         actions = actions.filter(customer_id__in=ids)
-        counted = MarketingAction.objects.filter(customer_id__in=ids)
+        counted = cycle_rows(MarketingAction.objects, cycle).filter(customer_id__in=ids)
     else:
         shown, listed = None, list(customers)
         count = len(listed)
-        counted = MarketingAction.objects.filter(customer_id__in=customers.values("id"))
+        counted = cycle_rows(MarketingAction.objects, cycle)
+        counted = counted.filter(customer_id__in=customers.values("id"))
     rows = {pk: CustomerTasks(pk, code, name) for pk, code, name in listed}
     for action in actions.only(
         "id", "customer_id", "source", "text", "temporary", "done_at", "visit_date"
     ):
         rows[action.customer_id].actions.append(action)
     for customer_id, done, total in (
-        counted.filter(cycle=cycle, removed_at__isnull=True)
+        counted.filter(removed_at__isnull=True)
         .values("customer_id")
         .annotate(done=Count("id", filter=MARK_CONDITIONS[DONE]), total=Count("id"))
         .values_list("customer_id", "done", "total")

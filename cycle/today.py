@@ -31,6 +31,7 @@ from core.months import month_start
 from customers.models import Customer, VisitFrequency
 
 from .models import Cycle, MarketingAction, PlannedVisit, PlanStatus, Visit
+from .selectors import cycle_rows
 from .services import own_customers
 
 T = TypeVar("T")
@@ -203,9 +204,11 @@ def _actions_by_customer(cycle: Cycle, customer_ids: Sequence[int]) -> dict[int,
     """The month's actions (not removed) per customer: planned ☆ first, then temporary ●,
     each in the order they were added; done ones keep their place and show ★."""
     actions: dict[int, list[MarketingAction]] = defaultdict(list)
-    rows = MarketingAction.objects.filter(
-        cycle=cycle, customer_id__in=list(customer_ids), removed_at__isnull=True
-    ).order_by("customer_id", "temporary", "id")
+    rows = (
+        cycle_rows(MarketingAction.objects, cycle)
+        .filter(customer_id__in=list(customer_ids), removed_at__isnull=True)
+        .order_by("customer_id", "temporary", "id")
+    )
     for action in rows:
         actions[action.customer_id].append(action)
     return actions
@@ -216,7 +219,7 @@ def today_customers(*, cycle: Cycle, date: dt.date) -> TodayList:
     route order, by the rule of this module's docstring. A fixed number of queries whatever
     the number of customers."""
     customers = own_customers(cycle).only(*CUSTOMER_FIELDS)
-    visits = {v.customer_id: v for v in Visit.objects.filter(cycle=cycle, date=date)}
+    visits = {v.customer_id: v for v in cycle_rows(Visit.objects, cycle).filter(date=date)}
     approved = cycle.plan_status == PlanStatus.APPROVED
     planned: set[int] = set()
     if approved:

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from brands.selectors import key_skus
 from core.months import day_bounds
-from customers.models import Customer, CustomerStatus
+from customers.models import Customer, CustomerStatus, VisitMethod
 from customers.selectors import customers_visible_to
 from markets.selectors import checks_between, last_checks_before
 
 from .models import Cycle, MarketingAction, Visit
+from .selectors import cycle_rows
 
 CHECK_KINDS = ("shelf", "inventory", "price")
 TEXT_FIELDS = ("method", "feeling", "info")
@@ -43,20 +44,24 @@ def log_customer(*, user: User, customer_id: int) -> Customer:
 
 
 def log_visit(*, cycle: Cycle, customer_id: int, date: dt.date) -> Visit | None:
-    return Visit.objects.filter(cycle=cycle, customer_id=customer_id, date=date).first()
+    """The visit, if one has been recorded (the page opens without one: the first save
+    creates it)."""
+    return cycle_rows(Visit.objects, cycle).filter(customer_id=customer_id, date=date).first()
 
 
 def log_actions(*, cycle: Cycle, customer_id: int) -> list[MarketingAction]:
     """The month's actions for the customer (not removed): planned first, then temporary."""
     return list(
-        MarketingAction.objects.filter(
-            cycle=cycle, customer_id=customer_id, removed_at__isnull=True
-        ).order_by("temporary", "id")
+        cycle_rows(MarketingAction.objects, cycle)
+        .filter(customer_id=customer_id, removed_at__isnull=True)
+        .order_by("temporary", "id")
     )
 
 
 def log_action(*, cycle: Cycle, customer_id: int, pk: int) -> MarketingAction:
-    found = MarketingAction.objects.filter(cycle=cycle, customer_id=customer_id, pk=pk).first()
+    found = (
+        cycle_rows(MarketingAction.objects, cycle).filter(customer_id=customer_id, pk=pk).first()
+    )
     if found is None:
         raise Http404("no such action")
     return found
@@ -177,6 +182,8 @@ def log_page(
     and the key SKUs with the last inventory and price before the day as hints."""
     skus = list(key_skus())
     values = saved_values(visit=visit, customer_id=customer.pk, date=date, skus=skus)
+    if visit is None:  # not recorded yet: the method it will start with (``visit_open``)
+        values["method"] = customer.visit_method or VisitMethod.ONSITE
     values.update(typed or {})
     errors = errors or {}
     start, _end = day_bounds(date)

@@ -16,10 +16,11 @@ from django.utils import timezone
 from accounts.models import User
 from cycle.evaluation_figures import evaluation_figures
 from cycle.improvements import cycle_improvements
-from cycle.models import Cycle
+from cycle.models import Cycle, WeeklySummary
 from cycle.selectors import (
     Day,
     action_counts,
+    cycle_rows,
     evaluation_history,
     plan_actions,
     plan_for,
@@ -92,7 +93,7 @@ def evaluation_document(*, user: User, username: str, month: dt.date) -> dict:
         "cycle": cycle,
         "manager": cycle.manager,
         "figures": evaluation_figures(cycle=cycle),
-        "weekly": list(cycle.weekly_summaries.order_by("week_start")),
+        "weekly": list(cycle_rows(WeeklySummary.objects, cycle).order_by("week_start")),
         "improvements": list(cycle_improvements(cycle=cycle)),
         "history": list(evaluation_history(cycle=cycle)),
         "printed_at": timezone.localtime(),

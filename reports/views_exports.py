@@ -1,5 +1,6 @@
-"""Export jobs: the page a large export leads to (polled with htmx until the file is ready,
-then a download link) and the download itself — both for the job's requester only."""
+"""Export jobs: how a large export is asked for, the page it leads to (polled with htmx until
+the file is ready, then a download link) and the download itself — both for the job's
+requester only."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ PAGE = "reports/export_job.html"
 
 
 def start_export_job(request, *, kind: str, params: dict, rows: int):
-    """For a view whose export is too large to answer now: queue it and go to its page."""
+    """For a view whose export is too large to answer now. A GET writes nothing: it says so
+    and offers a button that POSTs the same URL (the pages' export buttons POST straight
+    away). The POST queues the job — ``export_job_start`` reuses the same request's job
+    while it is queued or fresh — and goes to its page."""
+    if request.method != "POST":
+        context = {"label": KINDS[kind].label, "rows": rows, "action": request.get_full_path()}
+        return render(request, "reports/export_start.html", context)
     job = export_job_start(kind=kind, params=params, by=request.user, rows=rows)
     return redirect("exports:job", pk=job.pk)
 

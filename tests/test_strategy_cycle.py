@@ -91,10 +91,27 @@ def test_problems_are_at_most_5000_characters(two_teams):
 def test_who_may_read_a_cycle(two_teams, who):
     a1 = two_teams["cm"]["a1"]
     user = two_teams["cm"].get(who) or two_teams[who]
+    # a month nobody has written into: an unsaved draft, and reading it creates nothing
+    unstarted = cycle_for(user=user, manager=a1, month=dt.date(2026, 10, 9))
+    assert (unstarted.manager, unstarted.month, unstarted.pk) == (a1, M, None)
+    assert unstarted.plan_status == "draft" and not Cycle.objects.exists()
+    saved = CycleFactory(manager=a1, month=M, problems="原文")
     cycle = cycle_for(user=user, manager=a1, month=dt.date(2026, 10, 9))
-    assert (cycle.manager, cycle.month) == (a1, M)
+    assert (cycle.pk, cycle.problems) == (saved.pk, "原文")
     # the same row for everyone, by user or by id
     assert cycle_for(user=a1, manager=a1.pk, month=M).pk == cycle.pk
+
+
+def test_the_owners_first_write_starts_the_month(two_teams):
+    a1 = two_teams["cm"]["a1"]
+    unstarted = cycle_for(user=two_teams["brand"], manager=a1, month=M)
+    with pytest.raises(PermissionDenied):
+        cycle_save_problems(cycle=unstarted, text="别人写的", by=two_teams["mm_a"])
+    assert not Cycle.objects.exists()
+    mine = cycle_for(user=a1, manager=a1, month=M)
+    saved = cycle_save_problems(cycle=mine, text="库存偏高", by=a1)
+    assert saved.pk is not None and saved.pk == Cycle.objects.get(manager=a1, month=M).pk
+    assert Cycle.objects.get().problems == "库存偏高"
 
 
 @pytest.mark.parametrize("who", ["a2", "b1", "mm_b"])

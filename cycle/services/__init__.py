@@ -1,7 +1,7 @@
 """Writes to the monthly cycle, by document: see the modules of this package."""
 
 from .brand_tasks import Criteria, brand_task_send
-from .cycles import cycle_can_edit, cycle_get_or_create, cycle_save_problems
+from .cycles import cycle_can_edit, cycle_get_or_create, cycle_save_problems, cycle_start
 from .errors import NotAllowedNow
 from .evaluation import (
     evaluation_save_summary,
@@ -44,6 +44,7 @@ from .visits import (
     visit_open,
     visit_record_check,
     visit_record_market_info,
+    visit_refusal,
     visit_update,
 )
 from .workflow import (
@@ -72,6 +73,7 @@ __all__ = [
     "cycle_can_edit",
     "cycle_get_or_create",
     "cycle_save_problems",
+    "cycle_start",
     "evaluation_approve",
     "evaluation_may",
     "evaluation_reject",
@@ -107,6 +109,7 @@ __all__ = [
     "visit_open",
     "visit_record_check",
     "visit_record_market_info",
+    "visit_refusal",
     "visit_update",
     "weekly_summary_save",
 ]

@@ -24,6 +24,26 @@ def cycle_get_or_create(*, manager: User, month: dt.date) -> Cycle:
     return cycle
 
 
+def cycle_start(*, cycle: Cycle, by: User) -> Cycle:
+    """Make sure ``cycle`` has its row before ``by`` writes into it; every service that
+    writes into a cycle calls this first (through its lock, or directly).
+
+    Pages read a month nobody has written yet as an unsaved default cycle
+    (``selectors.cycle_for``): the month starts with its customer manager's first write, and
+    only theirs — anyone else is refused (PermissionDenied) and creates nothing. The
+    caller's instance becomes the saved row (its pk is set), so the page rendered after the
+    write reads what was written."""
+    if cycle.pk is not None:
+        return cycle
+    if by.pk != cycle.manager_id:
+        raise PermissionDenied
+    saved = cycle_get_or_create(manager=cycle.manager, month=cycle.month)
+    for field in Cycle._meta.concrete_fields:  # a row a concurrent first write made may hold more
+        setattr(cycle, field.attname, getattr(saved, field.attname))
+    cycle._state.adding, cycle._state.db = False, saved._state.db
+    return cycle
+
+
 def cycle_can_edit(*, user: User, cycle: Cycle) -> bool:
     """Only the owning customer manager writes a cycle (admins use the admin site)."""
     return user.role == Role.CUSTOMER_MANAGER and cycle.manager_id == user.pk
@@ -48,6 +68,7 @@ def cycle_save_problems(*, cycle: Cycle, text: str, by: User) -> Cycle:
                 )
             }
         )
+    cycle_start(cycle=cycle, by=by)
     cycle.problems = text
     cycle.save(update_fields=["problems", "updated_at"])
     return cycle

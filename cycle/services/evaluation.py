@@ -25,6 +25,7 @@ from ..models import (
     WeeklySummary,
 )
 from ..models.visits import IMPROVEMENT_MAX_LENGTH
+from .cycles import cycle_start
 from .plans import own_customers
 from .visits import execution_lock
 from .workflow import COMMENT_MAX_LENGTH, _actor_allowed
@@ -131,6 +132,7 @@ def improvement_add(
         errors["sku"] = _("请选择重点品牌的单品。")
     if errors := {field: error for field, error in errors.items() if error}:
         raise ValidationError(errors)
+    cycle_start(cycle=cycle, by=by)
     return Improvement.objects.create(
         cycle=cycle,
         kind=kind,

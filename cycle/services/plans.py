@@ -40,11 +40,14 @@ from ..models import (
     WarningRule,
 )
 from ..warning_rules import IndicatorsMissing, warnings_evaluate
+from .cycles import cycle_start
 from .errors import NotAllowedNow
 
 
 def plan_lock(*, cycle: Cycle, by: User) -> Cycle:
-    """Lock the cycle for a plan write by ``by``; call inside a transaction."""
+    """Lock the cycle for a plan write by ``by`` (its first write creates it, see
+    ``cycle_start``); call inside a transaction."""
+    cycle_start(cycle=cycle, by=by)
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _check_plan_writer(locked, by)
     return locked

@@ -31,23 +31,46 @@ from ..models import (
     Visit,
 )
 from ..models.visits import FEELING_MAX_LENGTH
-from .cycles import cycle_get_or_create
+from .cycles import cycle_get_or_create, cycle_start
 from .errors import NotAllowedNow
 from .plans import own_customers
 
 
 def execution_lock(*, cycle: Cycle, by: User) -> Cycle:
-    """Lock the cycle for an execution write by ``by``; call inside a transaction."""
+    """Lock the cycle for an execution write by ``by`` (its first write creates it, see
+    ``cycle_start``); call inside a transaction."""
+    cycle_start(cycle=cycle, by=by)
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if by.pk != locked.manager_id:
         raise PermissionDenied
-    if not locked.execution_is_open:
-        raise NotAllowedNow(
-            _("%(month)s月的服务结果%(status)s，不能再修改。")
-            % {"month": f"{locked.month:%Y-%m}", "status": locked.get_evaluation_status_display()},
-            code="closed",
-        )
+    if (closed := _closed(locked)) is not None:
+        raise closed
     return locked
+
+
+def _closed(cycle: Cycle) -> NotAllowedNow | None:
+    if cycle.execution_is_open:
+        return None
+    return NotAllowedNow(
+        _("%(month)s月的服务结果%(status)s，不能再修改。")
+        % {"month": f"{cycle.month:%Y-%m}", "status": cycle.get_evaluation_status_display()},
+        code="closed",
+    )
+
+
+def _future(date: dt.date) -> ValidationError | None:
+    if date > timezone.localdate():
+        return ValidationError({"date": _("不能记录未来日期的拜访。")})
+    return None
+
+
+def visit_refusal(*, cycle: Cycle, date: dt.date) -> ValidationError | None:
+    """Why no visit of ``cycle``'s manager on ``date`` can be recorded now, or None: a day
+    in the future (ValidationError), a month whose results are submitted or approved
+    (NotAllowedNow). A page asks this before anything is written; the writes check again
+    under the lock."""
+    future = _future(date)
+    return future if future is not None else _closed(cycle)
 
 
 def _own_active_customer(cycle: Cycle, customer_id: int) -> int:
@@ -63,10 +86,9 @@ def _own_active_customer(cycle: Cycle, customer_id: int) -> int:
 def visit_open(*, customer_id: int, by: User, date: dt.date | None = None) -> Visit:
     """The visit of ``by`` to a customer on ``date`` (default today), created on first use.
     A day in the future is refused: a visit is recorded on or after it happens."""
-    today = timezone.localdate()
-    date = date or today
-    if date > today:
-        raise ValidationError({"date": _("不能记录未来日期的拜访。")})
+    date = date or timezone.localdate()
+    if (future := _future(date)) is not None:
+        raise future
     cycle = cycle_get_or_create(manager=by, month=month_start(date))
     with transaction.atomic():
         locked = execution_lock(cycle=cycle, by=by)

@@ -21,6 +21,7 @@ from customers.models import VisitFrequency
 from customers.services import customer_set_visit_frequencies
 
 from ..models import ApprovalRecord, Cycle, Document, PlannedVisit, PlanStatus, Transition
+from .cycles import cycle_start
 from .errors import NotAllowedNow
 from .feed import notice_post
 
@@ -138,11 +139,18 @@ def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment
             {"comment": _("意见最多 %(limit)d 字。") % {"limit": COMMENT_MAX_LENGTH}}
         )
     with transaction.atomic():
-        locked = (
-            Cycle.objects.select_for_update(of=("self",))
-            .select_related("manager__team")
-            .get(pk=cycle.pk)
-        )
+        if cycle.pk is None and by.pk == cycle.manager_id:
+            cycle_start(cycle=cycle, by=by)
+        if cycle.pk is None:
+            # a month nobody has started, decided on by someone else: checked on the unsaved
+            # default (a draft), which refuses every transition but its owner's submit
+            locked = cycle
+        else:
+            locked = (
+                Cycle.objects.select_for_update(of=("self",))
+                .select_related("manager__team")
+                .get(pk=cycle.pk)
+            )
         if not _actor_allowed(user=by, cycle=locked, transition=transition):
             raise PermissionDenied
         status_field = f"{spec.prefix}_status"

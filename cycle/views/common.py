@@ -1,5 +1,6 @@
-"""What the cycle's views share: reading the month from the URL, turning a refused write
-into a message where the user is, and running a workflow transition (plan or evaluation)."""
+"""What the cycle's views share: reading the month or day from the URL (within the plans'
+window), turning a refused write into a message where the user is, and running a workflow
+transition (plan or evaluation)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,51 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from core.months import FIRST_YEAR, LAST_YEAR, parse_month
+from core.months import add_months, current_month, month_end, parse_month
 
 from ..forms import CommentForm
 from ..models import Cycle, Transition
 from ..services import NotAllowedNow
 
+# The months a plan URL may name: the last two years, to two months ahead (plans are made
+# ahead of their month). Anything else is a typing mistake or a crawler, answered 404 before
+# any cycle is read; this is the one place that says so.
+MONTHS_BACK, MONTHS_AHEAD = 24, 2
+
+
+def month_window() -> tuple[dt.date, dt.date]:
+    """The first and the last month a plan URL may name, today."""
+    now = current_month()
+    return add_months(now, -MONTHS_BACK), add_months(now, MONTHS_AHEAD)
+
+
+def plan_month(month: dt.date) -> dt.date:
+    """``month`` (a first day) if it is inside ``month_window``, else Http404."""
+    first, last = month_window()
+    if not first <= month <= last:
+        raise Http404("month outside the plans' window")
+    return month
+
 
 def url_month(text: str) -> dt.date:
+    """The month of a cycle's URL (``YYYY-MM``) inside ``month_window``, else Http404."""
     try:
-        return parse_month(text)
+        month = parse_month(text)
     except ValueError as exc:
         raise Http404("no such month") from exc
+    return plan_month(month)
 
 
 def url_date(text: str) -> dt.date:
+    """A day of a cycle's URL (``YYYY-MM-DD``) in the months of ``month_window`` (or in the
+    week that starts the first of them: a weekly summary is filed under its Monday)."""
     try:
         date = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise Http404("no such day") from exc
-    if not FIRST_YEAR <= date.year <= LAST_YEAR:
-        raise Http404("no such day")
+    first, last = month_window()
+    if not first - dt.timedelta(days=6) <= date <= month_end(last):
+        raise Http404("day outside the plans' window")
     return date
 
 

@@ -22,9 +22,9 @@ from core.months import add_months, month_end
 from ..evaluation_figures import evaluation_figures
 from ..forms import CommentForm
 from ..improvements import cycle_improvements, improvement_get, own_customer_id
-from ..models import TEXT_MAX_LENGTH, Cycle, IssueKind, Transition
+from ..models import TEXT_MAX_LENGTH, Cycle, IssueKind, Transition, WeeklySummary
 from ..models.visits import IMPROVEMENT_MAX_LENGTH
-from ..selectors import evaluation_history, plan_for
+from ..selectors import cycle_rows, evaluation_history, plan_for
 from ..services import (
     cycle_can_edit,
     evaluation_approve,
@@ -90,7 +90,7 @@ def page_context(*, user, cycle: Cycle) -> dict:
         "can_edit_summary": is_owner and cycle.execution_is_open,
         "may": {t: evaluation_may(user=user, cycle=cycle, transition=t) for t in Transition},
         "history": evaluation_history(cycle=cycle),
-        "weekly": cycle.weekly_summaries.all(),
+        "weekly": cycle_rows(WeeklySummary.objects, cycle),
         **improvements_context(user=user, cycle=cycle),
     }
 

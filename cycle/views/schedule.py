@@ -121,7 +121,7 @@ def week_summary(request, username: str, month: str, date: str):
         messages.success(request, _("周小结已保存。"))
         return redirect("plans:schedule", username, month)
     # a refusal may be because the month was closed meanwhile: show the state it is in now
-    cycle.refresh_from_db(fields=["evaluation_status", "plan_status"])
+    cycle = plan_for(user=request.user, username=username, month=cycle.month)
     context = _calendar_context(request, cycle)
     week = next((w for w in context["week_rows"] if w.monday == monday), None)
     if week is not None:

@@ -1,5 +1,9 @@
 """The day's visits (今日拜访) and the visit log (拜访记录), made for a phone.
 
+Opening the log writes nothing: it shows the visit as recorded, or the empty form of a visit
+not recorded yet. The first save of any field (a check-in, a mark, a check, the browser's
+automatic save) creates the visit, once: a visit is one customer on one day.
+
 The visit log saves one field per request (htmx posts a control's value when it changes and
 gets back a small partial: "已保存" or the error beside the field; the typed value stays in
 the control). Without JS the page is one form whose save button sends every field: each
@@ -36,6 +40,7 @@ from ..services import (
     visit_open,
     visit_record_check,
     visit_record_market_info,
+    visit_refusal,
     visit_update,
 )
 from ..today import today_customers
@@ -164,26 +169,32 @@ def _log_context(cycle, customer, visit, date, **extra) -> dict:
 def log(request, date: str, customer_id: int):
     """The visit log page; POST is the whole page's form (the no-JS path)."""
     date, customer, cycle = _log_target(request, date, customer_id)
-    try:
-        visit = visit_open(customer_id=customer.pk, by=request.user, date=date)
-    except NotAllowedNow as exc:
+    refused = visit_refusal(cycle=cycle, date=date)
+    if refused is not None:
+        return _refused_page(request, cycle, customer, date, refused)
+    if request.method == "POST":
+        return _save_page(request, cycle, customer, date)
+    visit = log_visit(cycle=cycle, customer_id=customer.pk, date=date)
+    return render(request, LOG, _log_context(cycle, customer, visit, date))
+
+
+def _refused_page(request, cycle, customer, date, exc: ValidationError):
+    if isinstance(exc, NotAllowedNow):
         # the month's results are submitted or approved: shown, not changed
         visit = log_visit(cycle=cycle, customer_id=customer.pk, date=date)
         context = _log_context(cycle, customer, visit, date, read_only=True)
         context["closed_reason"] = " ".join(exc.messages)
         return render(request, LOG, context, status=409 if request.method == "POST" else 200)
-    except ValidationError as exc:  # a day in the future
-        context = {"customer": customer, "date": date, "refused": " ".join(exc.messages)}
-        return render(request, LOG, context, status=400)
-    if request.method == "POST":
-        return _save_page(request, cycle, customer, visit, date)
-    return render(request, LOG, _log_context(cycle, customer, visit, date))
+    # a day in the future
+    context = {"customer": customer, "date": date, "refused": " ".join(exc.messages)}
+    return render(request, LOG, context, status=400)
 
 
-def _save_page(request, cycle, customer, visit, date):
-    """Save every changed field of the page at once, or nothing."""
+def _save_page(request, cycle, customer, date):
+    """Save every changed field of the page at once, or nothing (not even the visit)."""
     data = request.POST
-    page = _log_context(cycle, customer, visit, date)
+    saved = log_visit(cycle=cycle, customer_id=customer.pk, date=date)
+    page = _log_context(cycle, customer, saved, date)
     typed = {name: data[name] for name in page["values"] if name in data}
     changed = [n for n, v in typed.items() if not same_value(n, v, page["values"][n])]
     task = data.get("task", "").strip()
@@ -199,21 +210,26 @@ def _save_page(request, cycle, customer, visit, date):
             errors[key] = " ".join(exc.messages)
             closed = closed or isinstance(exc, NotAllowedNow)
 
-    with transaction.atomic():
-        for name in changed:
-            attempt(name, lambda name=name: _save_field(visit, request.user, name, typed[name]))
-        if task or op == "task":  # "添加" with nothing typed says what is missing
-            attempt("task", lambda: temporary_task_add(visit=visit, by=request.user, text=task))
-        if data.get("mark"):
-            attempt("mark", lambda: _mark(cycle, customer, visit, request.user, data["mark"]))
-        if op in ("checkin", "checkout"):
-            attempt("times", lambda: _stamp(visit, request.user, op))
-        if errors:
-            transaction.set_rollback(True)
+    try:
+        with transaction.atomic():
+            visit = visit_open(customer_id=customer.pk, by=request.user, date=date)
+            for name in changed:
+                attempt(name, lambda n=name: _save_field(visit, request.user, n, typed[n]))
+            if task or op == "task":  # "添加" with nothing typed says what is missing
+                attempt("task", lambda: temporary_task_add(visit=visit, by=request.user, text=task))
+            if data.get("mark"):
+                attempt("mark", lambda: _mark(cycle, customer, visit, request.user, data["mark"]))
+            if op in ("checkin", "checkout"):
+                attempt("times", lambda: _stamp(visit, request.user, op))
+            if errors:
+                transaction.set_rollback(True)
+    except ValidationError as exc:  # the month was closed meanwhile
+        return _refused_page(request, cycle, customer, date, exc)
     if not errors:
         messages.success(request, _("已保存。"))
         anchor = "#times" if op in ("checkin", "checkout") else ""
         return redirect(reverse("visits:log", args=[date.isoformat(), customer.pk]) + anchor)
+    visit = log_visit(cycle=cycle, customer_id=customer.pk, date=date)  # after the rollback
     context = _log_context(cycle, customer, visit, date, typed=typed, errors=errors, task=task)
     context["page_error"] = _("没有保存：请按提示修改标出的内容后再保存。")
     return render(request, LOG, context, status=409 if closed else 400)
@@ -264,18 +280,21 @@ def log_field(request, date: str, customer_id: int, name: str):
     value = request.POST.get(name, "")
     error, visit, result = "", None, None
     try:
-        visit = visit_open(customer_id=customer.pk, by=request.user, date=date)
-        if name in ("checkin", "checkout"):
-            visit = _stamp(visit, request.user, name)
-        elif name == "mark":
-            result = _mark(cycle, customer, visit, request.user, value)
-        elif name == "task":
-            result = temporary_task_add(visit=visit, by=request.user, text=value)
-        else:
-            _save_field(visit, request.user, name, value)
+        # the first field saved creates the visit; a refused one creates nothing
+        with transaction.atomic():
+            visit = visit_open(customer_id=customer.pk, by=request.user, date=date)
+            cycle = visit.cycle
+            if name in ("checkin", "checkout"):
+                visit = _stamp(visit, request.user, name)
+            elif name == "mark":
+                result = _mark(cycle, customer, visit, request.user, value)
+            elif name == "task":
+                result = temporary_task_add(visit=visit, by=request.user, text=value)
+            else:
+                _save_field(visit, request.user, name, value)
     except ValidationError as exc:
         error = refusal(exc)[0]
-        visit = visit or log_visit(cycle=cycle, customer_id=customer.pk, date=date)
+        visit = log_visit(cycle=cycle, customer_id=customer.pk, date=date)
     if not request.htmx:
         if error:
             messages.error(request, error)

@@ -1,6 +1,7 @@
 /* The visit log (拜访记录) on a phone: typed text must survive a lost connection.
  *
- * Every field marked data-keep is copied to localStorage (key: visit + field name) as it is
+ * Every field marked data-keep is copied to localStorage (key: the visit's day and customer,
+ * which exist before the visit does — its first save creates it — and the field name) as it is
  * typed or picked, and removed once the server has confirmed that very value ("已保存").
  * On reload a kept value that differs from the server's is put back and sent again.
  * When a request cannot reach the server, or the server fails, a message says so and the
