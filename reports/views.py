@@ -18,6 +18,7 @@ from core.xlsx import XLSX
 from cycle.improvements import open_improvements
 from cycle.selectors import cycle_for
 from cycle.services import cycle_can_edit, cycle_save_problems
+from cycle.views.common import plan_month
 
 from .analysis import brand_context, manager_context, month_choice, team_context
 from .export_jobs import export_is_large
@@ -66,7 +67,7 @@ def save_problems(request, username: str):
     cycle = cycle_for(
         user=request.user,
         manager=visible_manager(user=request.user, username=username),
-        month=add_months(month, 1),
+        month=plan_month(add_months(month, 1)),  # the problems go into that month's plan
     )
     # refused before the input is read: a refused form would show an editable box to whoever
     # may only read the problems (the service checks again)

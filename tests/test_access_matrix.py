@@ -325,7 +325,9 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     # --- customers (customers.selectors.customers_visible_to) ---
     "customers:list": SIGNED_IN,
-    "customers:export": SIGNED_IN,
+    # the page's button POSTs; a big list then becomes an export job (a GET of a big list
+    # only offers that button: tests/test_safe_gets.py), a small one downloads either way
+    "customers:export": Rule(SIGNED_IN.get, row("login", "200", "200", "200", "200")),
     "customers:detail": visible(kwargs=customer_pk, cm="200|404", mm="200|404"),
     "customers:card": visible(kwargs=customer_pk),
     # only the owning customer manager edits (customer_can_edit): a visible customer is 403
@@ -397,9 +399,10 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     "reports:status": SIGNED_IN,
     # a scope the user may not export is 403 whether or not it exists (the view's comment:
     # "what does not exist and what may not be seen look the same")
+    # (POST: the toolbar's buttons, as customers:export)
     "reports:export": Rule(
         row("login", "200|403", "200|403", "200", "200"),
-        LIKE_GET,
+        row("login", "200|403", "200|403", "200", "200"),
         query=lambda w, t: {
             "kind": "manager",
             "month": w.computed,
@@ -586,9 +589,9 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         query=lambda w, t: {"manager": w.managers[t].username},
         targets=OWN_OTHER,
     ),
-    "visits:audit_xlsx": Rule(
+    "visits:audit_xlsx": Rule(  # (POST: the page's button, as customers:export)
         row("login", "403", "200|404", "403", "200"),
-        LIKE_GET,
+        row("login", "403", "200|404", "403", "200"),
         query=lambda w, t: {"manager": w.managers[t].username},
         targets=OWN_OTHER,
     ),
@@ -676,13 +679,15 @@ def _rules(name: str) -> tuple[Rule, ...]:
     return rules if isinstance(rules, tuple) else (rules,)
 
 
-def _cases():
+def access_cases(methods=("GET", "POST")):
+    """One pytest param per URL × target × role × method: (name, rule, target, role,
+    method, token). tests/test_safe_gets.py asks the GET cases whether they write."""
     for name in sorted(RULES):
         for rule in _rules(name):
             label = f"{name}[{rule.variant}]" if rule.variant else name
             for t_index, target in enumerate(rule.targets):
                 for r_index, role in enumerate(ROLES):
-                    for method in ("GET", "POST"):
+                    for method in methods:
                         tokens = rule.get if method == "GET" or rule.post == LIKE_GET else rule.post
                         token = _pick(tokens[r_index], t_index, len(rule.targets))
                         yield pytest.param(
@@ -707,7 +712,7 @@ def _pick(token: str, index: int, count: int) -> str:
 ALLOWED_WRITE = {200, 302, 400}
 
 
-def _check(response, token: str) -> str | None:
+def answer_problem(response, token: str) -> str | None:
     """What is wrong with ``response`` for ``token``, or None."""
     status, location = response.status_code, response.get("Location", "")
     if token == "login":
@@ -729,23 +734,36 @@ def _check(response, token: str) -> str | None:
     return f"expected {token}, got {status}" + (f" → {location}" if location else "")
 
 
-@pytest.mark.parametrize(("name", "rule", "target", "role", "method", "token"), list(_cases()))
-def test_access(world, client, name, rule, target, role, method, token):
+def case_url(world: World, name: str, rule: Rule, target: str, role: str) -> str:
     if rule.role_kwargs is not None:
         kwargs = rule.role_kwargs(world, target, role)
     else:
         kwargs = rule.kwargs(world, target)
     url = reverse(name, kwargs=kwargs or None)
     query = rule.query(world, target)
-    if query:
-        url = f"{url}?{urlencode(query)}"
-    if role != "anon":  # the session made once for the module (cheaper than force_login)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def sign_in(client, world: World, role: str) -> None:
+    """The session made once for the module (cheaper than force_login)."""
+    if role != "anon":
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+
+
+def ask(client, world: World, name: str, rule: Rule, target: str, role: str, method: str):
+    url = case_url(world, name, rule, target, role)
+    sign_in(client, world, role)
     if method == "GET":
-        response = client.get(url)
-    else:
-        response = client.post(url, rule.body(world, target))
-    problem = _check(response, token)
+        return url, client.get(url)
+    return url, client.post(url, rule.body(world, target))
+
+
+@pytest.mark.parametrize(
+    ("name", "rule", "target", "role", "method", "token"), list(access_cases())
+)
+def test_access(world, client, name, rule, target, role, method, token):
+    url, response = ask(client, world, name, rule, target, role, method)
+    problem = answer_problem(response, token)
     assert problem is None, f"{method} {url} as {role}: {problem}"
 
 

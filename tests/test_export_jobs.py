@@ -72,8 +72,12 @@ def test_large_export_becomes_a_job_then_a_download(
 ):
     settings.EXPORT_SYNC_MAX_ROWS = 4
     client.force_login(team["mm_a"])
+    offered = client.get("/customers/export.xlsx?q=兴隆")  # a link followed: writes nothing
+    assert offered.status_code == 200 and "开始导出" in offered.content.decode()
+    assert 'action="/customers/export.xlsx?q=' in offered.content.decode()
+    assert not ExportJob.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get("/customers/export.xlsx?q=兴隆")
+        response = client.post("/customers/export.xlsx?q=兴隆")  # the page's button
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/exports/{job.pk}/"
     assert (job.kind, job.params, job.requested_by) == ("customers", {"q": "兴隆"}, team["mm_a"])
@@ -102,7 +106,7 @@ def test_job_and_file_are_the_requesters_only(
     settings.EXPORT_SYNC_MAX_ROWS = 1
     client.force_login(team["mm_a"])
     with django_capture_on_commit_callbacks(execute=True):
-        client.get("/customers/export.xlsx")
+        client.post("/customers/export.xlsx")
     job = ExportJob.objects.get()
     for who in (team["mm_b"], team["admin"], team["cm"]["a1"]):
         client.force_login(who)
@@ -250,8 +254,9 @@ def test_large_indicator_export_becomes_a_job(
     settings.EXPORT_SYNC_MAX_ROWS = 3
     client.force_login(team["mm_a"])
     url = "/analysis/export/?month=2026-10&kind=customer&scope=team:TA&format=xlsx"
+    assert client.get(url).status_code == 200 and not ExportJob.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(url)
+        response = client.post(url)
     job = ExportJob.objects.get()
     assert response.status_code == 302 and job.kind == "indicators" and job.rows_total == 6
     assert job.status == ExportStatus.SUCCEEDED
@@ -312,8 +317,10 @@ def test_large_visit_audit_becomes_a_job(
 ):
     settings.EXPORT_SYNC_MAX_ROWS = 10
     client.force_login(team["admin"])
+    url = "/visits/audit.xlsx?month=2026-10&team=TA"
+    assert client.get(url).status_code == 200 and not ExportJob.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get("/visits/audit.xlsx?month=2026-10&team=TA")
+        response = client.post(url)
     job = ExportJob.objects.get()
     assert response.status_code == 302 and job.kind == "visit_audit"
     assert job.params == {"month": "2026-10", "team": "TA", "manager": ""}
