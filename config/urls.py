@@ -1,13 +1,9 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.http import HttpResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
+from core import health
 
 # templates/400.html … 503.html in the URL's language; the 500 view needs no database and
 # answers a database outage with 503.html.
@@ -21,7 +17,9 @@ admin.site.site_title = _("135 工作法")
 admin.site.index_title = _("数据维护")
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    # readiness (database, Redis) and liveness: core/health.py
+    path("healthz", health.healthz, name="healthz"),
+    path("livez", health.livez, name="livez"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 # Chinese at /, English at /en/… (the language switch sets the same preference).

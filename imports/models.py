@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.heartbeat import is_overdue
+
 
 class ImportKind(models.TextChoices):
     USERS = "users", _("用户")
@@ -42,6 +44,8 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # the worker's last sign of life while the job runs (core/heartbeat.py)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("导入记录")
@@ -54,3 +58,13 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status not in {ImportStatus.PENDING, ImportStatus.RUNNING}
+
+    @property
+    def is_stale(self) -> bool:
+        """Waiting or running, but its worker is gone: the page shows it failed and stops
+        waiting; the file may be uploaded again."""
+        if self.status == ImportStatus.RUNNING:
+            return is_overdue(running=True, since=self.heartbeat_at or self.created_at)
+        if self.status == ImportStatus.PENDING:
+            return is_overdue(running=False, since=self.created_at)
+        return False

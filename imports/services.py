@@ -11,8 +11,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.heartbeat import beating
+from core.queue import enqueue
 from markets.order_copy import import_orders_copy
 
+from .job_failures import import_job_fail, import_job_give_up
 from .models import ImportJob, ImportKind, ImportStatus
 from .registry import IMPORTERS
 from .table import ImportFileError, RowError, Table, check_csv_lines, read_upload
@@ -127,29 +130,49 @@ def _as_csv(content: bytes, filename: str, max_rows: int) -> bytes:
 
 
 def import_job_create(*, kind: str, filename: str, content: bytes, dry_run: bool, by) -> ImportJob:
-    """Store the upload and queue it; the worker runs ``import_job_run``."""
+    """Store the upload and queue it; the worker runs ``import_job_run``. A job the broker
+    would not take is failed at once with the reason."""
     from .tasks import run_import_job
 
     check_content(content=content, filename=filename, max_bytes=settings.IMPORT_MAX_BYTES)
     job = ImportJob.objects.create(
         kind=kind, filename=filename, content=content, dry_run=dry_run, created_by=by
     )
-    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    enqueue(
+        run_import_job,
+        job.pk,
+        on_failure=lambda message: import_job_fail(job_id=job.pk, message=message),
+    )
     return job
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
-    """Idempotent: a job already finished (or taken by another worker) is left alone."""
+    """Idempotent: a job already finished, failed or taken by another worker is left alone;
+    one that waited past giving up (core/heartbeat.py) is failed instead of run."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.status != ImportStatus.PENDING:
             return job
-        job.status = ImportStatus.RUNNING
-        job.save(update_fields=["status"])
-    try:
-        result = import_file(
-            kind=job.kind, content=bytes(job.content), filename=job.filename, dry_run=job.dry_run
+        if job.is_stale:
+            import_job_give_up(job)
+            return job
+        job.status, job.heartbeat_at = ImportStatus.RUNNING, timezone.now()
+        job.save(update_fields=["status", "heartbeat_at"])
+
+    def alive() -> None:
+        # the import is one transaction: only a separate connection's stamp is seen
+        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+            heartbeat_at=timezone.now()
         )
+
+    try:
+        with beating(alive):
+            result = import_file(
+                kind=job.kind,
+                content=bytes(job.content),
+                filename=job.filename,
+                dry_run=job.dry_run,
+            )
     except Exception as exc:
         logger.exception("import job %s failed", job.pk)
         job.status = ImportStatus.FAILED

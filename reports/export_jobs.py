@@ -1,14 +1,19 @@
 """Exports too large for a request (more rows than ``EXPORT_SYNC_MAX_ROWS``) run as Celery
 jobs: the request records the job and queues it on commit; a worker writes the file in chunks
 (``reports.export_kinds``), reporting its progress on the job row, which the job's page polls;
-the file is then downloaded by the requester only.
+the file is then downloaded by the requester only. The same user asking for the same export
+again while it waits or runs, or soon after it finished (``EXPORT_REUSE_SECONDS``), gets that
+job instead of a new one.
 
 Running a job is idempotent: a job that is not pending (done, failed, or taken by another
-worker) is left alone. A failure is recorded on the job with its message, and leaves no file."""
+worker) is left alone. A failure is recorded on the job with its message, and leaves no file;
+so is a job the broker would not take (core/queue.py) and one whose worker died
+(core/heartbeat.py, swept by ``export_jobs_sweep``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import tempfile
 import uuid
@@ -18,11 +23,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.heartbeat import beating, running_stale_before, stale_message, waiting_stale_before
+from core.queue import enqueue
 
 from .export_kinds import KINDS
 from .exports import ExportError
@@ -36,20 +44,73 @@ def export_is_large(rows: int) -> bool:
 
 
 def export_job_start(*, kind: str, params: dict, by: User, rows: int) -> ExportJob:
-    """Record the job and queue it once the request's transaction commits."""
+    """The job for this export: the same user's identical one still waiting, running or
+    finished within ``EXPORT_REUSE_SECONDS`` if there is one (a repeated click, a reload),
+    otherwise a new job, queued once the request's transaction commits."""
     from .tasks import run_export_job
 
     if kind not in KINDS:
         raise ValueError(kind)
-    job = ExportJob.objects.create(
-        kind=kind,
-        params=params,
-        requested_by=by,
-        rows_total=rows,
-        filename=KINDS[kind].filename(params),
-    )
-    transaction.on_commit(lambda: run_export_job.delay(job.pk))
+    with transaction.atomic():
+        # one user's requests one after the other, so two identical clicks get one job
+        User.objects.select_for_update().filter(pk=by.pk).values_list("pk", flat=True).first()
+        reused = _reusable_job(kind=kind, params=params, by=by)
+        if reused is not None:
+            return reused
+        job = ExportJob.objects.create(
+            kind=kind,
+            params=params,
+            requested_by=by,
+            rows_total=rows,
+            filename=KINDS[kind].filename(params),
+        )
+        enqueue(
+            run_export_job,
+            job.pk,
+            on_failure=lambda message: export_job_fail(job_id=job.pk, message=message),
+        )
     return job
+
+
+def _reusable_job(*, kind: str, params: dict, by: User) -> ExportJob | None:
+    fresh_since = timezone.now() - dt.timedelta(seconds=settings.EXPORT_REUSE_SECONDS)
+    candidates = ExportJob.objects.filter(requested_by=by, kind=kind).filter(
+        Q(status__in=(ExportStatus.PENDING, ExportStatus.RUNNING))
+        | Q(status=ExportStatus.SUCCEEDED, finished_at__gte=fresh_since)
+    )
+    wanted = json.loads(json.dumps(params))  # as the JSON field gives it back
+    for job in candidates.order_by("-created_at", "-pk")[:20]:
+        # a finished job whose file is gone cannot be downloaded again
+        ready = job.status != ExportStatus.SUCCEEDED or bool(job.file)
+        if job.params == wanted and not job.is_stale and ready:
+            return job
+    return None
+
+
+def export_job_fail(*, job_id: int, message: str) -> None:
+    """Record a job that never reached a worker as failed (only while still waiting)."""
+    ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(
+        status=ExportStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+def export_jobs_sweep() -> int:
+    """Record the jobs whose worker died as failed; how many."""
+    running_before = running_stale_before()
+    stale = ExportJob.objects.filter(
+        Q(status=ExportStatus.PENDING, created_at__lt=waiting_stale_before())
+        | Q(status=ExportStatus.RUNNING, heartbeat_at__lt=running_before)
+        | Q(status=ExportStatus.RUNNING, heartbeat_at__isnull=True, started_at__lt=running_before)
+        | Q(
+            status=ExportStatus.RUNNING,
+            heartbeat_at__isnull=True,
+            started_at__isnull=True,
+            created_at__lt=running_before,
+        )
+    )
+    return stale.update(
+        status=ExportStatus.FAILED, error=stale_message(), finished_at=timezone.now()
+    )
 
 
 def export_job_run(*, job_id: int) -> ExportJob | None:
@@ -58,17 +119,29 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status != ExportStatus.PENDING:
             return job
-        job.status, job.started_at = ExportStatus.RUNNING, timezone.now()
-        job.save(update_fields=["status", "started_at"])
+        now = timezone.now()
+        if job.is_stale:  # given up long ago; the user may have asked again since
+            job.status, job.error, job.finished_at = ExportStatus.FAILED, stale_message(), now
+            job.save(update_fields=["status", "error", "finished_at"])
+            return job
+        job.status, job.started_at, job.heartbeat_at = ExportStatus.RUNNING, now, now
+        job.save(update_fields=["status", "started_at", "heartbeat_at"])
 
     def progress(rows: int) -> None:
         # committed as it goes (the worker runs outside a transaction): the page sees it
         percent = min(99, rows * 100 // max(job.rows_total, 1))
-        ExportJob.objects.filter(pk=job.pk).update(progress=percent, rows_written=rows)
+        ExportJob.objects.filter(pk=job.pk).update(
+            progress=percent, rows_written=rows, heartbeat_at=timezone.now()
+        )
+
+    def alive() -> None:
+        ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
 
     try:
         kind = KINDS[job.kind]
-        with tempfile.TemporaryFile() as handle:
+        with beating(alive), tempfile.TemporaryFile() as handle:
             rows = kind.write(job.requested_by, job.params, handle, progress)
             handle.seek(0)
             extension = PurePath(job.filename).suffix or ".xlsx"

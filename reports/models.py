@@ -7,12 +7,11 @@ nothing to observe). Money is stored as Decimal. Rows are written only by
 
 Also the record of each export too large for a request (``ExportJob``)."""
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.heartbeat import is_overdue
 
 
 class ScopeType(models.TextChoices):
@@ -207,6 +206,7 @@ class ManagerIndicator(models.Model):
 
 
 class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
     RUNNING = "running", _("计算中")
     SUCCEEDED = "succeeded", _("已完成")
     FAILED = "failed", _("失败")
@@ -214,7 +214,12 @@ class RunStatus(models.TextChoices):
 
 class IndicatorRun(models.Model):
     """One run of the monthly job. Progress is committed as the run goes, outside the
-    transaction that replaces the month's rows, so that a page can poll it."""
+    transaction that replaces the month's rows, so that a page can poll it.
+
+    A run asked for from a page is recorded ``queued`` by the request and taken by the
+    worker (``started_at`` is then when the worker took it); the command and the monthly
+    schedule record theirs already running. ``heartbeat_at`` is the worker's last sign of
+    life (core/heartbeat.py)."""
 
     month = models.DateField(_("月份"), help_text=_("该月第一天"), db_index=True)
     status = models.CharField(
@@ -222,6 +227,7 @@ class IndicatorRun(models.Model):
     )
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
     rows_written = models.PositiveIntegerField(_("写入行数"), default=0)
     error = models.TextField(_("错误"), blank=True)
     progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
@@ -241,15 +247,26 @@ class IndicatorRun(models.Model):
             return None
         return (self.finished_at - self.started_at).total_seconds()
 
+    @property
+    def is_stale(self) -> bool:
+        """Queued or running, but its worker is gone: shown failed, may be started again."""
+        if self.status == RunStatus.RUNNING:
+            return is_overdue(running=True, since=self.heartbeat_at or self.started_at)
+        if self.status == RunStatus.QUEUED:
+            return is_overdue(running=False, since=self.started_at)
+        return False
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running with a live worker: a page keeps polling it."""
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING) and not self.is_stale
+
 
 class ExportStatus(models.TextChoices):
     PENDING = "pending", _("排队中")
     RUNNING = "running", _("导出中")
     SUCCEEDED = "succeeded", _("已完成")
     FAILED = "failed", _("失败")
-
-
-EXPORT_STALE_AFTER = dt.timedelta(minutes=30)
 
 
 class ExportJob(models.Model):
@@ -279,6 +296,7 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("导出任务")
@@ -295,6 +313,11 @@ class ExportJob(models.Model):
 
     @property
     def is_stale(self) -> bool:
-        """Still not finished long after it was asked for: the worker was lost (a rerun of
-        the task leaves a started job alone), so the page stops waiting."""
-        return not self.is_finished and self.created_at < timezone.now() - EXPORT_STALE_AFTER
+        """Waiting or running, but its worker is gone (core/heartbeat.py): the page shows it
+        failed and stops waiting, and the same export may be asked for again."""
+        if self.status == ExportStatus.RUNNING:
+            since = self.heartbeat_at or self.started_at or self.created_at
+            return is_overdue(running=True, since=since)
+        if self.status == ExportStatus.PENDING:
+            return is_overdue(running=False, since=self.created_at)
+        return False

@@ -12,8 +12,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.db import transaction
 from django.utils import timezone
 
+from core.heartbeat import beating, stale_message
 from core.months import month_start
 
 from .brand_rates import scope_indicators
@@ -39,38 +41,54 @@ WRITING = (80, "writing")
 DONE = (100, "done")
 
 
-def indicators_compute(*, month: dt.date, progress: Progress | None = None) -> IndicatorRun:
-    """Compute and store every indicator of ``month`` (any day of it); idempotent."""
+def indicators_compute(
+    *, month: dt.date, progress: Progress | None = None, run_id: int | None = None
+) -> IndicatorRun | None:
+    """Compute and store every indicator of ``month`` (any day of it); idempotent.
+
+    Without ``run_id`` (the command, the monthly schedule) a new run is recorded. With it (a
+    run a page queued) that run is taken; a run no longer queued — taken by another worker,
+    not queued after all, gone stale, finished, deleted — is returned as it is (or None)
+    and nothing is computed, so a task delivered twice computes once."""
     month = month_start(month)
-    run = IndicatorRun.objects.create(
-        month=month, status=RunStatus.RUNNING, started_at=timezone.now()
-    )
+    run, taken = _take(month, run_id)
+    if not taken:
+        return run
 
     def step(at: tuple[int, str]) -> None:
         percent, label = at
-        IndicatorRun.objects.filter(pk=run.pk).update(progress=percent, step=label)
+        IndicatorRun.objects.filter(pk=run.pk).update(
+            progress=percent, step=label, heartbeat_at=timezone.now()
+        )
         run.progress, run.step = percent, label
         if progress is not None:
             progress(percent, label)
 
-    try:
-        step(LOADING)
-        frames = load_frames(month)
-        objects, members = build_objects(frames)
-        scopes = all_scopes(frames)
-        step(BRANDS)
-        scope_rows = scope_indicators(frames, objects, members, scopes)
-        step(CUSTOMERS)
-        customer_rows = customer_indicators(frames)
-        step(MANAGERS)
-        manager_rows = manager_indicators(frames, customer_rows)
-        step(WRITING)
-        rows = replace_month(
-            month,
-            scope_rows=scope_rows,
-            customer_rows=customer_rows[CUSTOMER_COLUMNS],
-            manager_rows=manager_rows,
+    def alive() -> None:
+        IndicatorRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            heartbeat_at=timezone.now()
         )
+
+    try:
+        # the writing step is one transaction: its progress cannot be seen until it ends
+        with beating(alive):
+            step(LOADING)
+            frames = load_frames(month)
+            objects, members = build_objects(frames)
+            scopes = all_scopes(frames)
+            step(BRANDS)
+            scope_rows = scope_indicators(frames, objects, members, scopes)
+            step(CUSTOMERS)
+            customer_rows = customer_indicators(frames)
+            step(MANAGERS)
+            manager_rows = manager_indicators(frames, customer_rows)
+            step(WRITING)
+            rows = replace_month(
+                month,
+                scope_rows=scope_rows,
+                customer_rows=customer_rows[CUSTOMER_COLUMNS],
+                manager_rows=manager_rows,
+            )
     except Exception as exc:
         logger.exception("indicators for %s failed", f"{month:%Y-%m}")
         run.status = RunStatus.FAILED
@@ -84,3 +102,24 @@ def indicators_compute(*, month: dt.date, progress: Progress | None = None) -> I
     run.save(update_fields=["status", "rows_written", "finished_at"])
     step(DONE)
     return run
+
+
+def _take(month: dt.date, run_id: int | None) -> tuple[IndicatorRun | None, bool]:
+    """The run to compute and whether this call took it (False: leave it alone)."""
+    now = timezone.now()
+    if run_id is None:
+        run = IndicatorRun.objects.create(
+            month=month, status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
+        )
+        return run, True
+    with transaction.atomic():
+        run = IndicatorRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != RunStatus.QUEUED:
+            return run, False
+        if run.is_stale:  # queued so long ago that a new run may have been asked for since
+            run.status, run.error, run.finished_at = RunStatus.FAILED, stale_message(), now
+            run.save(update_fields=["status", "error", "finished_at"])
+            return run, False
+        run.status, run.started_at, run.heartbeat_at = RunStatus.RUNNING, now, now
+        run.save(update_fields=["status", "started_at", "heartbeat_at"])
+    return run, True

@@ -1,19 +1,24 @@
 """Celery tasks of the monthly indicators and of the export jobs; thin wrappers around
-reports.services and reports.export_jobs. All are idempotent: a rerun replaces the month's
-rows; an export job runs once."""
+reports.services, reports.jobs and reports.export_jobs. All are idempotent: a rerun
+replaces the month's rows; a queued run or an export job runs once, and a task delivered
+again (acks_late, after its worker died) for one that started, finished or failed does
+nothing."""
 
 from celery import shared_task
 
 from core.months import parse_month, previous_month
 
-from .export_jobs import export_job_run, export_jobs_purge
+from .export_jobs import export_job_run, export_jobs_purge, export_jobs_sweep
+from .jobs import indicator_runs_sweep
 from .services import indicators_compute
 
 
 @shared_task(acks_late=True)
-def compute_month(month: str) -> dict:
-    """Compute one month ('YYYY-MM')."""
-    run = indicators_compute(month=parse_month(month))
+def compute_month(month: str, run_id: int | None = None) -> dict:
+    """Compute one month ('YYYY-MM'): the run a page queued (``run_id``), or a new one."""
+    run = indicators_compute(month=parse_month(month), run_id=run_id)
+    if run is None:
+        return {"month": month, "run": None, "status": None, "rows": 0}
     return {"month": month, "run": run.pk, "status": run.status, "rows": run.rows_written}
 
 
@@ -35,3 +40,10 @@ def run_export_job(job_id: int) -> str | None:
 def purge_export_jobs() -> int:
     """Daily: delete export jobs and their files older than EXPORT_KEEP_DAYS."""
     return export_jobs_purge()
+
+
+@shared_task
+def sweep_stale_jobs() -> dict:
+    """Every few minutes: record the indicator runs and export jobs whose worker died as
+    failed (core/heartbeat.py)."""
+    return {"runs": indicator_runs_sweep(), "exports": export_jobs_sweep()}

@@ -26,6 +26,7 @@ from .export_kinds import INDICATORS, indicator_scope
 from .exports import ExportError, export_count
 from .forms import ExportForm, ProblemsForm, RecomputeForm
 from .jobs import indicators_request
+from .models import RunStatus
 from .selectors import can_recompute, latest_run, visible_manager
 from .views_exports import start_export_job
 
@@ -126,9 +127,14 @@ def recompute(request):
         return redirect(back)
     month = form.cleaned_data["month"]
     try:
-        indicators_request(month=month, by=request.user)
+        run = indicators_request(month=month, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        run.refresh_from_db()
+        if run.status == RunStatus.FAILED and not request.htmx:
+            # not queued (broker down): said where the redirect lands; htmx gets the run status
+            messages.error(request, run.error)
     context = {"month": month, "run": latest_run(month=month), "since": timezone.now()}
     if request.htmx:
         return render(request, "reports/run_status.html", context)

@@ -303,6 +303,7 @@ def month_only(w, t):
 RULES: dict[str, Rule | tuple[Rule, ...]] = {
     # --- outside the language prefix ---
     "healthz": Rule(row(*["200"] * 5), LIKE_GET),
+    "livez": Rule(row(*["200"] * 5), LIKE_GET),
     # Django's set_language: a redirect (to ``next``) for everyone, signed in or not.
     "set_language": Rule(
         row(*["302"] * 5),

@@ -145,7 +145,7 @@ def test_a_job_lost_by_its_worker_stops_the_polling(client, team):
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
     client.force_login(team["mm_a"])
     page = client.get(f"/exports/{job.pk}/").content.decode()
-    assert "可能已中断" in page and "hx-trigger" not in page
+    assert "后台进程中断" in page and "hx-trigger" not in page
 
 
 def test_progress_is_reported_while_writing(team, monkeypatch):

@@ -243,9 +243,19 @@ CYCLE_VISIT_SOURCE = "cycle.execution_counts.valid_visits_by_customer"
 
 # --- Redis: broker and cache when REDIS_URL is set, otherwise in-process ---------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds any one Redis connect or command may take (broker, result store, cache, /healthz):
+# an unreachable or hung Redis fails a request in seconds instead of holding it.
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "2"))
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
@@ -265,6 +275,47 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# --- Background jobs when Redis is down or a worker dies (core/queue.py, core/heartbeat.py) --
+# Publishing a job from a request: one quick retry (a pooled connection to a restarted Redis
+# fails once), each attempt bounded by REDIS_TIMEOUT_SECONDS; about 2-5 s in all before the
+# job is marked failed with a message. The request never waits on the result store: jobs
+# are sent with ignore_result (their rows carry the outcome).
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.2,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# Longest any task may run before its worker process is killed (the job then stops beating
+# and is swept as stale). The slowest jobs today take minutes (a 1M-line order import, a
+# city-scale export); the monthly indicators about 20 s.
+JOB_TIME_LIMIT_SECONDS = int(os.environ.get("JOB_TIME_LIMIT_SECONDS", str(30 * 60)))
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT_SECONDS
+# Redis transport: a task taken by a worker that dies before acknowledging it (acks_late) is
+# handed out again after visibility_timeout. It must exceed the time limit, or a job still
+# running would be handed to a second worker. Every job task is idempotent: a redelivered
+# task of a job that started, finished, failed or went stale does nothing.
+BROKER_VISIBILITY_TIMEOUT = int(
+    os.environ.get("BROKER_VISIBILITY_TIMEOUT", str(JOB_TIME_LIMIT_SECONDS + 30 * 60))
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
+# A running job stamps a heartbeat (progress, and a thread every fifth of this) while its
+# worker lives; one silent for this long lost its worker: it shows as failed and may be
+# started again, and the sweep task records it failed. A job still waiting in the queue is
+# given up after BROKER_VISIBILITY_TIMEOUT + this (a worker that died holding it hands it
+# back only after the visibility timeout).
+JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "300"))
+# An export asked for again by the same user with the same parameters reuses the one waiting,
+# running or finished within this many seconds instead of starting another.
+EXPORT_REUSE_SECONDS = int(os.environ.get("EXPORT_REUSE_SECONDS", "600"))
+
 # Monthly indicators (DESIGN.md §5): the month that just ended, at 02:00 on the 1st
 # (CELERY_TIMEZONE). The database scheduler copies this entry into django_celery_beat.
 CELERY_BEAT_SCHEDULE = {
@@ -275,6 +326,15 @@ CELERY_BEAT_SCHEDULE = {
     "exports-purge": {
         "task": "reports.tasks.purge_export_jobs",
         "schedule": crontab(minute=30, hour=3),
+    },
+    # runs, exports and imports whose worker died: recorded failed (JOB_STALE_AFTER_SECONDS)
+    "reports-jobs-sweep": {
+        "task": "reports.tasks.sweep_stale_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
+    "imports-jobs-sweep": {
+        "task": "imports.tasks.sweep_stale_import_jobs",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

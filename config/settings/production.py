@@ -26,7 +26,8 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 if not SECURE_SSL_REDIRECT:
     # switched off on purpose because the proxy already redirects http → https
     SILENCED_SYSTEM_CHECKS = ["security.W008"]
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check speaks plain http
+# the container health check and the load balancer speak plain http to the container
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
