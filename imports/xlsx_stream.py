@@ -1,66 +1,104 @@
 """The first worksheet of an .xlsx as a stream of rows, in memory that grows with the width
-of a row, not with the file, and time that grows with what is read.
+of a row (and the shared strings), not with the file, and time that grows with what is read.
 
-openpyxl's read-only mode (which pandas used) is not enough for a hostile file: opening a
-workbook parses every sheet to its end when the sheet declares no dimension, a styled row
-leaves a dict behind, every parsed row stays in the tree (emptied) until the sheet ends, a
-declared dimension of XFD1048576 pads every row to 16,384 cells, and each inline or shared
-string goes through a descriptor object (about 50 µs). So openpyxl reads only the workbook's
-structure here (content types, the sheet list, the styles that make a number a date), and
-the two parts that grow with the data, the shared strings and the sheet, go through expat
-directly: no element objects, the cells converted as openpyxl's ``WorkSheetParser.parse_cell``
-does. Callers check the zip's sizes first (``upload_checks.workbook_size_problem``)."""
+openpyxl (which pandas used) is not made for a hostile file: opening a workbook parses every
+sheet to its end when the sheet declares no dimension, a declared dimension of XFD1048576
+pads every row to 16,384 cells, each parsed row stays in memory until the sheet ends, and
+the workbook, relationship and style parts are parsed whole into descriptor objects (a 13 MB
+styles part took 4.5 s and 200 MB). So every part goes through expat here, keeping only what
+is needed: the first worksheet's place (workbook part, its relationships), whether the 1904
+calendar is used, which cell styles are dates (the styles part), the shared strings, and the
+sheet's rows one at a time. Cells are converted as openpyxl's ``WorkSheetParser.parse_cell``
+does (its date and number-format helpers are reused). Callers check the zip's declared sizes
+first (``upload_checks.workbook_size_problem``); zipfile holds each part to its declared
+size."""
 
 from __future__ import annotations
 
+import posixpath
+import zipfile
 from collections.abc import Iterator
 from xml.parsers import expat
 
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.cell import column_index_from_string
-from openpyxl.utils.datetime import from_excel, from_ISO8601
-from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 CHUNK_BYTES = 64 * 1024
-_NS = SHEET_MAIN_NS + "}"
-ROW, CELL, VALUE = _NS + "row", _NS + "c", _NS + "v"
-INLINE, TEXT, PHONETIC, SHARED = _NS + "is", _NS + "t", _NS + "rPh", _NS + "si"
+# An import's sheet is the first; a workbook listing more sheets than this before it is not one.
+MAX_SHEETS = 1000
+
+_MAIN = SHEET_MAIN_NS + "}"
+ROW, CELL, VALUE = _MAIN + "row", _MAIN + "c", _MAIN + "v"
+INLINE, TEXT, PHONETIC, SHARED = _MAIN + "is", _MAIN + "t", _MAIN + "rPh", _MAIN + "si"
+SHEET, SHEETS, WORKBOOK_PROPERTIES = _MAIN + "sheet", _MAIN + "sheets", _MAIN + "workbookPr"
+NUMBER_FORMAT, CELL_FORMATS, FORMAT = _MAIN + "numFmt", _MAIN + "cellXfs", _MAIN + "xf"
+RELATIONSHIP = "http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+RELATIONSHIP_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+STYLES_PART = "xl/styles.xml"  # where openpyxl looks for it
+
+
+class _Done(Exception):
+    """Raised by a handler that has read all it needs of a part."""
 
 
 def sheet_rows(file, *, width: int) -> Iterator[tuple[int, list]]:
     """(row number, values of columns 1…``width``) for each row element of the first
     worksheet, in order; cells further right are skipped. A value is None where there is no
     cell or a formula error (what pandas made of them); numbers styled as dates are dates."""
-    reader = ExcelReader(file, read_only=True, data_only=True, keep_links=False)
-    try:
-        reader.read_manifest()
-        reader.read_workbook()
-        apply_stylesheet(reader.archive, reader.wb)
-        path = _first_worksheet(reader)
-        if path is None:
+    with zipfile.ZipFile(file) as archive:
+        names = set(archive.namelist())
+        book_path = _office_document(archive, names)
+        book = _Workbook()
+        _read(archive, book_path, book)
+        rels = _Relationships(_folder(book_path), wanted=set(book.sheet_ids))
+        _read(archive, _rels_path(book_path), rels, names)
+        # openpyxl's workbook.worksheets[0], which pandas read: chartsheets are skipped
+        sheets = (rels.targets.get(id_, ("", None)) for id_ in book.sheet_ids)
+        sheet_path = next(
+            (path for kind, path in sheets if path in names and "chartsheet" not in kind), None
+        )
+        if sheet_path is None:
             return
-        strings = reader.package.find(SHARED_STRINGS)
+        styles = _Styles()
+        _read(archive, STYLES_PART, styles, names)
+        strings = _Strings()
+        _read(archive, rels.shared_strings, strings, names)
         sheet = _Sheet(
-            shared_strings=_shared_strings(reader.archive, strings.PartName[1:])
-            if strings is not None
-            else [],
-            dates=reader.wb._date_formats,
-            durations=reader.wb._timedelta_formats,
-            epoch=reader.wb.epoch,
+            shared_strings=strings.strings,
+            dates=styles.dates,
+            durations=styles.durations,
+            epoch=MAC_EPOCH if book.date1904 else WINDOWS_EPOCH,
             width=width,
         )
-        yield from _parse(reader.archive, path, sheet, sheet.rows)
-    finally:
-        reader.archive.close()
+        yield from _parse(archive, sheet_path, sheet, sheet.rows)
 
 
-def _first_worksheet(reader: ExcelReader) -> str | None:
-    # what openpyxl's workbook.worksheets[0] is (and so what pandas read): chartsheets skipped
-    for _sheet, rel in reader.parser.find_sheets():
-        if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
-            return rel.target
-    return None
+def _office_document(archive, names: set[str]) -> str:
+    package = _Relationships("", wanted=set())
+    _read(archive, "_rels/.rels", package, names)
+    return package.office_document or "xl/workbook.xml"
+
+
+def _folder(path: str) -> str:
+    return posixpath.dirname(path)
+
+
+def _rels_path(path: str) -> str:
+    folder, name = posixpath.split(path)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def _read(archive, path: str | None, handler, names: set[str] | None = None) -> None:
+    """Feed a whole part (absent: nothing) to ``handler``, which may stop early."""
+    if path is None or (names is not None and path not in names):
+        return
+    try:
+        for _ in _parse(archive, path, handler, []):
+            pass
+    except _Done:
+        pass
 
 
 def _parse(archive, path: str, handler, ready: list) -> Iterator:
@@ -69,8 +107,9 @@ def _parse(archive, path: str, handler, ready: list) -> Iterator:
     parser.buffer_text = True
     parser.StartElementHandler = handler.start
     parser.EndElementHandler = handler.end
-    parser.CharacterDataHandler = handler.text
-    parser.StartDoctypeDeclHandler = _no_dtd  # a spreadsheet part has none; entities can bomb
+    if hasattr(handler, "text"):
+        parser.CharacterDataHandler = handler.text
+    parser.StartDoctypeDeclHandler = _no_dtd  # a workbook part has none; entities can bomb
     with archive.open(path) as source:
         while chunk := source.read(CHUNK_BYTES):
             parser.Parse(chunk, False)
@@ -85,11 +124,98 @@ def _no_dtd(*args) -> None:
     raise ValueError("a DOCTYPE in a workbook part")
 
 
-def _shared_strings(archive, path: str) -> list[str]:
-    strings = _Strings()
-    for _ in _parse(archive, path, strings, []):
+class _Relationships:
+    """A part's .rels: the targets of the wanted ids, as paths in the zip (resolved as
+    openpyxl's get_dependents does), the shared strings and the office document."""
+
+    def __init__(self, folder: str, *, wanted: set[str]):
+        self.folder, self.wanted = folder, wanted
+        self.targets: dict[str, tuple[str, str]] = {}
+        self.shared_strings = self.office_document = None
+
+    def start(self, name, attrs):
+        if name != RELATIONSHIP or attrs.get("TargetMode") == "External":
+            return
+        kind, target = attrs.get("Type", ""), attrs.get("Target", "")
+        if target.startswith("/"):
+            target = target[1:]
+        else:
+            target = posixpath.normpath(posixpath.join(self.folder, target))
+        if attrs.get("Id") in self.wanted:
+            self.targets[attrs["Id"]] = (kind, target)
+        elif kind.endswith("/sharedStrings"):
+            self.shared_strings = target
+        elif kind.endswith("/officeDocument") and self.office_document is None:
+            self.office_document = target
+
+    def end(self, name):
         pass
-    return strings.strings
+
+
+class _Workbook:
+    """workbook.xml: the calendar and the sheets' relationship ids, in order."""
+
+    def __init__(self):
+        self.date1904 = False
+        self.sheet_ids: list[str] = []
+
+    def start(self, name, attrs):
+        if name == WORKBOOK_PROPERTIES:
+            self.date1904 = attrs.get("date1904", "").lower() in {"1", "true"}
+        elif name == SHEET and RELATIONSHIP_ID in attrs:
+            self.sheet_ids.append(attrs[RELATIONSHIP_ID])
+            if len(self.sheet_ids) >= MAX_SHEETS:
+                raise _Done
+
+    def end(self, name):
+        if name == SHEETS:
+            raise _Done
+
+
+class _Styles:
+    """styles.xml: the indexes of the cell formats that show a number as a date or a
+    duration (openpyxl's Stylesheet date_formats and timedelta_formats)."""
+
+    def __init__(self):
+        self.custom: set[int] = set()
+        self.custom_dates: set[int] = set()
+        self.custom_durations: set[int] = set()
+        self.dates: set[int] = set()
+        self.durations: set[int] = set()
+        self.in_cell_formats = False
+        self.index = 0
+
+    def start(self, name, attrs):
+        if name == NUMBER_FORMAT:
+            number, code = int(attrs.get("numFmtId", 0)), attrs.get("formatCode")
+            self.custom.add(number)
+            if is_date_format(code):
+                self.custom_dates.add(number)
+            if is_timedelta_format(code):
+                self.custom_durations.add(number)
+        elif name == CELL_FORMATS:
+            self.in_cell_formats = True
+        elif name == FORMAT and self.in_cell_formats:
+            number = int(attrs.get("numFmtId") or 0)
+            if number in self.custom:
+                date, duration = number in self.custom_dates, number in self.custom_durations
+            else:
+                date, duration = _BUILTIN_KINDS.get(number, (False, False))
+            if date:
+                self.dates.add(self.index)
+            if duration:
+                self.durations.add(self.index)
+            self.index += 1
+
+    def end(self, name):
+        if name == CELL_FORMATS:
+            self.in_cell_formats = False
+
+
+_BUILTIN_KINDS = {
+    number: (is_date_format(code), is_timedelta_format(code))
+    for number, code in BUILTIN_FORMATS.items()
+}
 
 
 class _Strings:
