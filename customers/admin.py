@@ -1,13 +1,29 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_lists import LargeTableAdmin, ReferenceSearchMixin, month_filter
 from core.read_only_admin import ReadOnlyAdmin
 
 from .models import Customer, CustomerChange
+from .services import EDITABLE_FIELDS
+
+
+class ChangedFieldFilter(admin.SimpleListFilter):
+    """The profile fields a customer manager can change. Django's filter for a field without
+    choices would read the distinct values over the whole history on every page."""
+
+    title = _("字段")
+    parameter_name = "field"
+
+    def lookups(self, request, model_admin):
+        return [(name, Customer._meta.get_field(name).verbose_name) for name in EDITABLE_FIELDS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(field=self.value()) if self.value() else None
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReferenceSearchMixin, LargeTableAdmin):
     list_display = [
         "code",
         "name",
@@ -28,41 +44,46 @@ class CustomerAdmin(admin.ModelAdmin):
         "visit_frequency",
         "manager__team",
     ]
+    # Case-sensitive: codes, licence numbers and phones are digits and names are Chinese,
+    # and UPPER() of seven columns made a search of 30,000 customers four times slower.
     search_fields = [
-        "code",
-        "name",
-        "license_no",
-        "address",
-        "phone",
-        "manager__username",
-        "manager__name",
+        "code__contains",
+        "name__contains",
+        "license_no__contains",
+        "address__contains",
+        "phone__contains",
+        "manager__username__exact",
+        "manager__name__contains",
     ]
     list_select_related = ["manager"]
     autocomplete_fields = ["manager"]
-    show_full_result_count = False
 
 
 @admin.register(CustomerChange)
-class CustomerChangeAdmin(ReadOnlyAdmin):
-    """The audit trail of profile edits: read-only."""
+class CustomerChangeAdmin(ReferenceSearchMixin, ReadOnlyAdmin):
+    """The audit trail of profile edits: read-only. Ordered along the index on changed_at;
+    the editor filter lists the users, not the distinct editors of the whole history (a scan
+    of it on every page)."""
 
     list_display = ["changed_at", "customer", "field_name", "old_value", "new_value", "changed_by"]
     list_filter = [
-        "changed_at",
-        "field",
-        ("changed_by", admin.RelatedOnlyFieldListFilter),
+        month_filter("changed_at"),
+        ChangedFieldFilter,
+        "changed_by",
         "customer__manager__team",
     ]
     search_fields = [
-        "customer__code",
-        "customer__name",
-        "changed_by__username",
-        "changed_by__name",
+        "customer__code__exact",
+        "customer__name__startswith",
+        "changed_by__username__exact",
+        "changed_by__name__startswith",
         "old_value",
         "new_value",
     ]
+    search_help_text = _(
+        "输入完整的客户编码或用户名、客户名称或修改人姓名的开头几个字，或修改前后的值。"
+    )
     list_select_related = ["customer", "changed_by"]
-    date_hierarchy = "changed_at"
 
     @admin.display(description=_("字段"), ordering="field")
     def field_name(self, obj):
