@@ -41,3 +41,15 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request under /en/ leaves English active
+    in the thread (LocaleMiddleware does not switch back), which would turn the notices and
+    messages of later tests that call services directly into English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
