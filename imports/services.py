@@ -192,7 +192,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         job.status = ImportStatus.REJECTED
     else:
         job.status = ImportStatus.VALIDATED if job.dry_run else ImportStatus.SUCCEEDED
-    job.error_count = len(result.errors)
+    job.error_count = result.error_count
     job.finished_at = timezone.now()
     job.save()
     return job

@@ -319,6 +319,21 @@ class TestErrorLists:
         lines = err.getvalue().splitlines()
         assert len(lines) == 201 and lines[-1] == "… 还有 699 处错误"
 
+    @override_settings(IMPORT_MAX_ERRORS=200)
+    def test_the_upload_page_job_counts_every_error(
+        self, two_teams, client, django_capture_on_commit_callbacks
+    ):
+        client.force_login(two_teams["admin"])
+        text = "month,customer_code,quantity\n" + "2026-11,NOPE,x\n" * 300
+        upload = SimpleUploadedFile("f.csv", text.encode())
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/imports/", {"kind": "forecasts", "file": upload})
+        response = client.get(response["Location"])
+        job = ImportJob.objects.get()
+        assert job.error_count == 899 and len(job.errors) == 200
+        page = response.content.decode()
+        assert "发现 899 处错误" in page and "仅显示前 200 处，共 899 处" in page
+
     @override_settings(IMPORT_MAX_ERRORS=5)
     def test_the_forecast_page_cuts_its_list(self, two_teams, client):
         client.force_login(two_teams["cm"]["a1"])
