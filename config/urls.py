@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+import accounts.urls
+import home.urls
 from core import health
 
 # templates/400.html … 503.html in the URL's language; the 500 view needs no database and
@@ -35,6 +37,9 @@ urlpatterns += i18n_patterns(
     path("feed/", include("cycle.feed_urls")),
     path("brand-tasks/", include("cycle.brand_task_urls")),
     path("visits/", include("cycle.visit_urls")),
-    path("", include("accounts.urls")),
+    # the home page (home/) and login/logout (accounts/) share the one namespace "accounts"
+    # (reverse("accounts:home"), LOGIN_REDIRECT_URL): accounts sits below home and routes
+    # nothing of it
+    path("", include(([*home.urls.urlpatterns, *accounts.urls.urlpatterns], "accounts"))),
     prefix_default_language=False,
 )

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from accounts import views as account_views
 from core.error_views import server_error
+from home import views as home_views
 
 HOME = {"zh": 'href="/"', "en": 'href="/en/"'}
 # whether a request refused before the session is read still shows the signed-in menu
@@ -157,7 +158,7 @@ def broken_home(**kwargs):
 class TestServerError:
     @pytest.fixture(autouse=True)
     def bug(self, monkeypatch):
-        monkeypatch.setattr(account_views, "home_overview", broken_home)
+        monkeypatch.setattr(home_views, "home_overview", broken_home)
 
     def test_a_view_that_raises(self, lenient, two_teams):
         lenient.force_login(two_teams["cm"]["a1"])

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cycle",
     "reports",
     "imports",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "home.context_processors.navigation",
             ],
         },
     },

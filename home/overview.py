@@ -1,5 +1,7 @@
 """What each role's home page shows: real figures from the selectors of every app."""
 
+from accounts.models import Role, User
+from accounts.selectors import team_members_with_counts, teams_visible_to, users_by_role
 from brands.selectors import sku_summary
 from core.months import add_months, current_month, previous_month
 from customers.selectors import customer_status_counts, customers_visible_to
@@ -8,9 +10,6 @@ from cycle.steps import cycle_steps
 from imports.selectors import recent_import_jobs
 from markets.selectors import order_line_count
 from reports.selectors import customer_month_totals, manager_volumes
-
-from .models import Role, User
-from .selectors import team_members_with_counts, teams_visible_to, users_by_role
 
 TEMPLATES = {
     Role.CUSTOMER_MANAGER: "accounts/home_customer_manager.html",
