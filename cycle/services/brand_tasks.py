@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from core.months import month_start
+from core.text import clean_text
 from customers.selectors import customers_matching
 
 from ..models import ArrangementTarget, BrandTask
@@ -68,7 +69,7 @@ def brand_task_send(
             author=by,
             sku=sku,
             month=month_start(month),
-            content=content.strip(),
+            content=clean_text(content),
             criteria=criteria.as_dict(),
             customers_count=len(rows),
             managers_count=len(by_manager),

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from core.text import clean_text
 
 from ..models import PROBLEMS_MAX_LENGTH, Cycle
 
@@ -57,7 +58,7 @@ def cycle_save_problems(*, cycle: Cycle, text: str, by: User) -> Cycle:
     owns the cycle, ValidationError (on ``problems``) when the text is too long."""
     if not cycle_can_edit(user=by, cycle=cycle):
         raise PermissionDenied
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = clean_text(text)
     if len(text) > PROBLEMS_MAX_LENGTH:
         raise ValidationError(
             {

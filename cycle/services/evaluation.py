@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from brands.selectors import key_skus
 from core.months import add_months, month_end
+from core.text import clean_text
 
 from ..models import (
     TEXT_MAX_LENGTH,
@@ -32,7 +33,7 @@ from .workflow import COMMENT_MAX_LENGTH, _actor_allowed
 
 
 def _text(value: str, field: str, limit: int = TEXT_MAX_LENGTH) -> str:
-    value = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    value = clean_text(value)
     if len(value) > limit:
         raise ValidationError({field: _("最多 %(n)d 字。") % {"n": limit}})
     return value

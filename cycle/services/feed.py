@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from core.months import month_start
+from core.text import clean_text
 
 from ..models import TEXT_MAX_LENGTH, ArrangementTarget, Cycle, EntryKind, FeedEntry, FeedRead
 
@@ -109,7 +110,7 @@ def feed_mark_read(*, user: User, manager: User) -> None:
 
 
 def _clean(text: str) -> str:
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = clean_text(text)
     if not text:
         raise ValidationError({"text": _("内容不能为空。")})
     if len(text) > TEXT_MAX_LENGTH:

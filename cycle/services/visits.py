@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from brands.selectors import key_skus
 from core.months import day_bounds, month_start
+from core.text import clean_text
 from customers.models import VisitMethod
 from markets.services import check_record, market_info_record
 
@@ -159,7 +160,7 @@ def visit_update(
             visit.method = method
             fields.append("method")
         if feeling is not None:
-            feeling = feeling.replace("\r\n", "\n").strip()
+            feeling = clean_text(feeling)
             if len(feeling) > FEELING_MAX_LENGTH:
                 raise ValidationError(
                     {"feeling": _("日感受最多 %(n)d 字。") % {"n": FEELING_MAX_LENGTH}}

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.text import clean_text
 from customers.models import VisitFrequency
 from customers.services import customer_set_visit_frequencies
 
@@ -92,7 +93,7 @@ def plan_approve(*, cycle: Cycle, by: User, comment: str = "") -> Cycle:
 
 
 def plan_reject(*, cycle: Cycle, by: User, comment: str) -> Cycle:
-    if not (comment or "").strip():
+    if not clean_text(comment):
         raise ValidationError({"comment": _("退回计划时请写明原因。")})
     return _transition(PLAN, cycle=cycle, by=by, transition=Transition.REJECT, comment=comment)
 
@@ -112,7 +113,7 @@ def evaluation_approve(*, cycle: Cycle, by: User, comment: str = "") -> Cycle:
 
 
 def evaluation_reject(*, cycle: Cycle, by: User, comment: str) -> Cycle:
-    if not (comment or "").strip():
+    if not clean_text(comment):
         raise ValidationError({"comment": _("退回评估时请写明原因。")})
     return _transition(
         EVALUATION, cycle=cycle, by=by, transition=Transition.REJECT, comment=comment
@@ -133,7 +134,7 @@ def _actor_allowed(*, user: User, cycle: Cycle, transition: str) -> bool:
 
 
 def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment: str) -> Cycle:
-    comment = (comment or "").strip()
+    comment = clean_text(comment)
     if len(comment) > COMMENT_MAX_LENGTH:
         raise ValidationError(
             {"comment": _("意见最多 %(limit)d 字。") % {"limit": COMMENT_MAX_LENGTH}}
