@@ -20,7 +20,7 @@ def client_ip(request) -> str | None:
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
         return remote
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
     forwarded = [a for a in forwarded if a]
     if len(forwarded) < count:
         return remote

@@ -36,9 +36,7 @@ class Team(models.Model):
 
 class User(AbstractUser):
     name = models.CharField(_("姓名"), max_length=50, blank=True)
-    role = models.CharField(
-        _("角色"), max_length=32, choices=Role.choices, default=Role.CUSTOMER_MANAGER
-    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role, default=Role.CUSTOMER_MANAGER)
     team = models.ForeignKey(
         Team,
         verbose_name=_("所属团队"),

@@ -85,9 +85,7 @@ class Sku(models.Model):
     )
     is_key_brand = models.BooleanField(_("重点品牌"), default=False)
     launch_date = models.DateField(_("上市日期"), null=True, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=16, choices=SkuStatus.choices, default=SkuStatus.ACTIVE
-    )
+    status = models.CharField(_("状态"), max_length=16, choices=SkuStatus, default=SkuStatus.ACTIVE)
     category = models.ForeignKey(
         Category,
         verbose_name=_("品类（叶子节点）"),

@@ -70,19 +70,17 @@ class Customer(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=32, blank=True)
     business_format = models.CharField(
-        _("经营业态"), max_length=20, choices=BusinessFormat.choices, blank=True
+        _("经营业态"), max_length=20, choices=BusinessFormat, blank=True
     )
     tier = models.PositiveSmallIntegerField(_("档位"), null=True, blank=True)
-    market_type = models.CharField(
-        _("市场类型"), max_length=10, choices=MarketType.choices, blank=True
-    )
+    market_type = models.CharField(_("市场类型"), max_length=10, choices=MarketType, blank=True)
     trade_area = models.CharField(_("商圈"), max_length=50, blank=True, db_index=True)
-    visit_method = models.CharField(_("拜访方式"), max_length=10, choices=VisitMethod.choices)
+    visit_method = models.CharField(_("拜访方式"), max_length=10, choices=VisitMethod)
     visit_frequency = models.CharField(
-        _("拜访频率"), max_length=10, choices=VisitFrequency.choices, blank=True
+        _("拜访频率"), max_length=10, choices=VisitFrequency, blank=True
     )
     status = models.CharField(
-        _("状态"), max_length=10, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+        _("状态"), max_length=10, choices=CustomerStatus, default=CustomerStatus.ACTIVE
     )
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(

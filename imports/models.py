@@ -26,12 +26,12 @@ class ImportJob(models.Model):
     """An uploaded file and what its import did. The file is kept in the row so that any
     worker can process it without a shared file system."""
 
-    kind = models.CharField(_("类型"), max_length=16, choices=ImportKind.choices)
+    kind = models.CharField(_("类型"), max_length=16, choices=ImportKind)
     filename = models.CharField(_("文件名"), max_length=255)
     content = models.BinaryField(_("文件内容"), editable=False)
     dry_run = models.BooleanField(_("仅校验"), default=False)
     status = models.CharField(
-        _("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+        _("状态"), max_length=16, choices=ImportStatus, default=ImportStatus.PENDING
     )
     rows_total = models.PositiveIntegerField(_("行数"), default=0)
     rows_created = models.PositiveIntegerField(_("新增"), default=0)

@@ -46,7 +46,7 @@ class Cycle(models.Model):
         validators=[MaxLengthValidator(PROBLEMS_MAX_LENGTH)],
     )
     plan_status = models.CharField(
-        _("计划状态"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+        _("计划状态"), max_length=16, choices=PlanStatus, default=PlanStatus.DRAFT
     )
     goal_volume = models.PositiveIntegerField(_("销量目标（条）"), null=True, blank=True)
     goal_coverage = models.DecimalField(
@@ -82,7 +82,7 @@ class Cycle(models.Model):
         validators=[MaxLengthValidator(TEXT_MAX_LENGTH)],
     )
     evaluation_status = models.CharField(
-        _("评估状态"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+        _("评估状态"), max_length=16, choices=PlanStatus, default=PlanStatus.DRAFT
     )
     evaluation_submitted_at = models.DateTimeField(_("评估提交时间"), null=True, blank=True)
     evaluation_decided_at = models.DateTimeField(_("评估审核时间"), null=True, blank=True)
@@ -154,8 +154,8 @@ class ApprovalRecord(models.Model):
     cycle = models.ForeignKey(
         Cycle, verbose_name=_("工作循环"), on_delete=models.CASCADE, related_name="history"
     )
-    document = models.CharField(_("文档"), max_length=16, choices=Document.choices)
-    transition = models.CharField(_("操作"), max_length=16, choices=Transition.choices)
+    document = models.CharField(_("文档"), max_length=16, choices=Document)
+    transition = models.CharField(_("操作"), max_length=16, choices=Transition)
     from_status = models.CharField(_("原状态"), max_length=16)
     to_status = models.CharField(_("新状态"), max_length=16)
     by = models.ForeignKey(

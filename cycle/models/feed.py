@@ -63,7 +63,7 @@ class FeedEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="feed_entries",
     )
-    kind = models.CharField(_("类型"), max_length=16, choices=EntryKind.choices)
+    kind = models.CharField(_("类型"), max_length=16, choices=EntryKind)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("发布人"),
@@ -73,9 +73,7 @@ class FeedEntry(models.Model):
     text = models.TextField(
         _("内容"), max_length=TEXT_MAX_LENGTH, validators=[MaxLengthValidator(TEXT_MAX_LENGTH)]
     )
-    target = models.CharField(
-        _("安排到"), max_length=16, choices=ArrangementTarget.choices, blank=True
-    )
+    target = models.CharField(_("安排到"), max_length=16, choices=ArrangementTarget, blank=True)
     target_month = models.DateField(_("目标月份"), null=True, blank=True)
     target_date = models.DateField(_("日期"), null=True, blank=True)
     reply_to = models.ForeignKey(

@@ -36,7 +36,7 @@ class MarketingAction(models.Model):
         on_delete=models.PROTECT,
         related_name="marketing_actions",
     )
-    source = models.CharField(_("来源"), max_length=16, choices=ActionSource.choices)
+    source = models.CharField(_("来源"), max_length=16, choices=ActionSource)
     key = models.CharField(_("生成键"), max_length=64, blank=True, editable=False)
     text = models.CharField(_("动作"), max_length=ACTION_TEXT_MAX_LENGTH)
     detail = models.TextField(_("依据"), blank=True)

@@ -75,7 +75,7 @@ class WarningRule(models.Model):
         help_text=_("针对本规则的补充建议；留空时显示标准动作的内容"),
     )
     severity = models.CharField(
-        _("严重程度"), max_length=8, choices=Severity.choices, default=Severity.MEDIUM
+        _("严重程度"), max_length=8, choices=Severity, default=Severity.MEDIUM
     )
     is_active = models.BooleanField(_("启用"), default=True)
     position = models.PositiveIntegerField(_("排序"), default=0)

@@ -162,7 +162,7 @@ class Improvement(models.Model):
     cycle = models.ForeignKey(
         Cycle, verbose_name=_("工作循环"), on_delete=models.CASCADE, related_name="improvements"
     )
-    kind = models.CharField(_("问题类别"), max_length=16, choices=IssueKind.choices)
+    kind = models.CharField(_("问题类别"), max_length=16, choices=IssueKind)
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("客户"),
@@ -182,11 +182,11 @@ class Improvement(models.Model):
     text = models.CharField(_("改进内容"), max_length=IMPROVEMENT_MAX_LENGTH)
     due = models.DateField(_("完成期限"))
     status = models.CharField(
-        _("状态"), max_length=16, choices=ImprovementStatus.choices, default=ImprovementStatus.OPEN
+        _("状态"), max_length=16, choices=ImprovementStatus, default=ImprovementStatus.OPEN
     )
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     review_status = models.CharField(
-        _("审核"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+        _("审核"), max_length=16, choices=ReviewStatus, default=ReviewStatus.PENDING
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
