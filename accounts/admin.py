@@ -19,10 +19,10 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "name", "email"]
     list_select_related = ["team"]
     fieldsets = [
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("工作平台"), {"fields": ["name", "role", "team"]}),
     ]
     add_fieldsets = [
-        *BaseUserAdmin.add_fieldsets,
+        *(BaseUserAdmin.add_fieldsets or ()),
         (_("工作平台"), {"fields": ["name", "role", "team"]}),
     ]

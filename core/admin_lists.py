@@ -18,8 +18,10 @@ Only Django and ``core`` are imported here: the apps' admins build on it, not th
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -28,6 +30,7 @@ from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -134,10 +137,11 @@ class MonthFilter(admin.SimpleListFilter):
         return [(f"{month:%Y-%m}", f"{month:%Y-%m}") for month in months]
 
     def queryset(self, request, queryset):
-        if not self.value():
+        value = self.value()
+        if not value:
             return None
         try:
-            month = parse_month(self.value())
+            month = parse_month(value)
         except ValueError as error:
             raise IncorrectLookupParameters(error) from error
         start, end = month, add_months(month, 1)
@@ -167,6 +171,10 @@ class ReferenceSearchMixin:
     the table itself (``content``) are searched as Django does. The usual prefixes work:
     ``^`` starts with, ``=`` equals (both ignoring case), none: contains; an explicit lookup
     (``__exact``, ``__startswith``) is kept and lets a code's index answer."""
+
+    if TYPE_CHECKING:
+        # mixed into a ModelAdmin, which provides it
+        def get_search_fields(self, request: HttpRequest) -> Sequence[str]: ...
 
     def get_search_results(self, request, queryset, search_term):
         terms = [

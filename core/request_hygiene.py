@@ -37,6 +37,7 @@ from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.core.handlers.exception import response_for_exception
 from django.http import QueryDict
+from django.template.response import SimpleTemplateResponse
 from django.utils import translation
 
 from core.text import has_control_characters, strip_control_characters
@@ -94,6 +95,6 @@ def _bad_request(request):
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     with translation.override(language):
         response = response_for_exception(request, BadRequest("NUL in the request path"))
-        if callable(getattr(response, "render", None)) and not response.is_rendered:
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
             response.render()
     return response
