@@ -48,3 +48,10 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     zone = timezone.get_default_timezone()
     start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
     return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Local midnight of the 1st of the month of ``month`` and of the next month's 1st, aware:
+    the [start, end) of the month's checks and visits (the company's time zone)."""
+    first = month_start(month)
+    return day_bounds(first)[0], day_bounds(add_months(first, 1))[0]

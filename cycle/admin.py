@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.read_only_admin import ReadOnlyAdmin
 
 from .models import ApprovalRecord, Cycle, PlanStatus, StandardAction, WarningRule
-from .rule_kinds import SPECS, message_fields_of
+from .strategy.spec import KINDS, message_fields_of
 
 
 class ApprovalRecordInline(admin.TabularInline):
@@ -165,16 +165,15 @@ class WarningRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("判断方法"))
     def condition(self, obj):
-        spec = SPECS.get(obj.kind) if obj else None
+        spec = KINDS.get(obj.kind) if obj else None
         if spec is None:
-            return format_html_join(
-                "", "<div>{}：{}</div>", ((label, SPECS[kind].condition) for kind, label in _KINDS)
-            )
-        return spec.condition
+            descriptions = ((label, KINDS[kind].description) for kind, label in _KINDS)
+            return format_html_join("", "<div>{}：{}</div>", descriptions)
+        return spec.description
 
     @admin.display(description=_("可用占位符"))
     def message_fields_help(self, obj):
-        kinds = [(obj.kind, "")] if obj and obj.kind in SPECS else _KINDS
+        kinds = [(obj.kind, "")] if obj and obj.kind in KINDS else _KINDS
         return format_html_join(
             "",
             "<div>{}{}</div>",

@@ -4,8 +4,8 @@ allowed to see (see ``customers.selectors.customers_visible_to``)."""
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth
 
 from core.months import add_months
 
@@ -234,3 +234,53 @@ def skus_ordered_by_customer(
     for row in rows:
         sold.setdefault(row["customer_id"], []).append(row["sku_id"])
     return sold
+
+
+def latest_checks(
+    *,
+    kind: str,
+    customers: QuerySet,
+    before: dt.datetime,
+    since: dt.datetime | None = None,
+    sku_ids=None,
+) -> list[tuple]:
+    """The latest check of ``kind`` (``shelf``, ``inventory``, ``price``) per customer × SKU
+    at ``customers``, observed from ``since`` (else ever) up to ``before`` (ties: the later
+    record), optionally only of ``sku_ids``: (customer id, sku id, value, observed_at) rows
+    ordered by customer and SKU. One query; the database ranks the checks, so only the
+    winners travel (the indicator job and the warning rules both read them)."""
+    model, field = CHECK_MODELS[kind]
+    checks = model.objects.filter(customer__in=customers, observed_at__lt=before)
+    if since is not None:
+        checks = checks.filter(observed_at__gte=since)
+    if sku_ids is not None:
+        checks = checks.filter(sku_id__in=sku_ids)
+    ranked = checks.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("customer_id"), F("sku_id")],
+            order_by=[F("observed_at").desc(), F("id").desc()],
+        )
+    )
+    return list(
+        ranked.filter(rank=1)
+        .order_by("customer_id", "sku_id")
+        .values_list("customer_id", "sku_id", field, "observed_at")
+    )
+
+
+def customer_sku_month_volumes(*, customers: QuerySet, sku_ids, month: dt.date) -> list[tuple]:
+    """(customer id, sku id, cartons) ordered in ``month`` by ``customers`` of ``sku_ids``,
+    ordered by customer and SKU; pairs without an order line are left out."""
+    return list(
+        OrderLine.objects.filter(
+            order_date__gte=month,
+            order_date__lt=add_months(month, 1),
+            customer_id__in=customers.values("id"),
+            sku_id__in=sku_ids,
+        )
+        .values("customer_id", "sku_id")
+        .annotate(volume=Sum("quantity"))
+        .order_by("customer_id", "sku_id")
+        .values_list("customer_id", "sku_id", "volume")
+    )

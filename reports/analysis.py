@@ -11,8 +11,8 @@ from accounts.selectors import managers_visible_to
 from core.months import add_months, parse_month, previous_month
 from cycle.selectors import cycle_for
 from cycle.services import cycle_can_edit
-from cycle.warning_cache import warnings_evaluate_cached, warnings_summary_cached
-from cycle.warning_rules import IndicatorsMissing
+from cycle.strategy.cache import warnings_evaluate_cached, warnings_summary_cached
+from cycle.strategy.engine import IndicatorsMissing
 
 from .models import ManagerIndicator, ScopeType
 from .selectors import (

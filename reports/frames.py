@@ -27,12 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import psycopg
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, FloatField, Q
 from django.db.models.functions import Cast
@@ -40,10 +38,11 @@ from psycopg import sql
 
 from accounts.models import Role, Team, User
 from brands.models import Category, Sku, SkuStatus
-from core.months import add_months, month_end
+from core.months import add_months, month_bounds, month_end
 from customers.models import Customer, CustomerStatus
 from cycle.execution_counts import customer_execution_counts, execution_counts
-from markets.models import Forecast, InventoryCheck, OrderLine, PriceCheck, ShelfCheck
+from markets.models import Forecast, OrderLine, PriceCheck
+from markets.selectors import latest_checks
 
 # periods of the order lines: months back from M
 THIS, PREVIOUS, YEAR_AGO = 0, 1, 12
@@ -103,14 +102,6 @@ class Frames:
     customer_execution: pd.DataFrame
 
 
-def local_month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of the calendar month in the company's time zone, as aware datetimes."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = dt.datetime.combine(month, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(add_months(month, 1), dt.time.min, tzinfo=zone)
-    return start, end
-
-
 def load_frames(month: dt.date) -> Frames:
     loaders = {
         THIS: partial(load_lines, month, THIS),
@@ -153,8 +144,8 @@ def _load_frames(month: dt.date, loaded) -> Frames:
             .values_list("customer_id", "quantity"),
             {"customer_id": "int64", "forecast": "int64"},
         ),
-        "shelf": _latest_checks(ShelfCheck, month, "on_shelf", "on_shelf"),
-        "inventory": _latest_checks(InventoryCheck, month, "quantity", "stock"),
+        "shelf": _latest_checks("shelf", month, {"on_shelf": bool}),
+        "inventory": _latest_checks("inventory", month, {"stock": "int64"}),
         "prices": _prices(month),
         "execution": execution_counts(month=month),
         "customer_execution": customer_execution_counts(month=month),
@@ -382,30 +373,21 @@ def _read_day_arrays(data: bytes, dtypes: list[str]):
     return np.array(keys, dtype="int32"), np.array(counts, dtype="int64"), columns
 
 
-def _checks_in(model, month: dt.date):
-    start, end = local_month_bounds(month)
-    return model.objects.filter(
-        customer__status=CustomerStatus.ACTIVE, observed_at__gte=start, observed_at__lt=end
-    )
-
-
-def _latest_checks(model, month: dt.date, field: str, name: str) -> pd.DataFrame:
-    """Each customer's latest check of each SKU in the month (ties: the later record)."""
-    rows = (
-        _checks_in(model, month)
-        .order_by("customer_id", "sku_id", "observed_at", "id")
-        .values_list("customer_id", "sku_id", field)
-    )
-    frame = _frame(
-        rows,
-        {"customer_id": "int64", "sku_id": "int64", name: bool if name == "on_shelf" else "int64"},
-    )
-    return frame.drop_duplicates(["customer_id", "sku_id"], keep="last", ignore_index=True)
+def _latest_checks(kind: str, month: dt.date, value: dict) -> pd.DataFrame:
+    """Each active customer's latest check of each SKU in the month (ties: the later
+    record): customer_id, sku_id and the ``value`` column."""
+    start, end = month_bounds(month)
+    active = Customer.objects.filter(status=CustomerStatus.ACTIVE)
+    rows = latest_checks(kind=kind, customers=active, since=start, before=end)
+    return _frame((row[:3] for row in rows), {"customer_id": "int64", "sku_id": "int64", **value})
 
 
 def _prices(month: dt.date) -> pd.DataFrame:
+    start, end = month_bounds(month)
     rows = (
-        _checks_in(PriceCheck, month)
+        PriceCheck.objects.filter(
+            customer__status=CustomerStatus.ACTIVE, observed_at__gte=start, observed_at__lt=end
+        )
         .order_by("id")
         .annotate(value=Cast("price", FloatField()))
         .values_list("customer_id", "sku_id", "value")

@@ -295,3 +295,26 @@ def key_brand_coverage_by_manager(*, usernames: list[str], month: dt.date) -> di
     for username, rate in rows:
         found.setdefault(username, []).append(rate)
     return {username: fmean(rates) for username, rates in found.items()}
+
+
+def indicators_stored(*, month: dt.date) -> bool:
+    """Has ``month`` been computed (a successful run, or rows stored by an earlier one)?"""
+    return is_computed(month=month) or CustomerIndicator.objects.filter(month=month).exists()
+
+
+def customer_indicator_rows(*, customers: QuerySet, month: dt.date) -> list[tuple]:
+    """The stored month rows of ``customers`` as (customer id, tier, business format, volume,
+    volume_change_mom, forecast, requested), by customer: what the warning rules test."""
+    return list(
+        CustomerIndicator.objects.filter(month=month, customer__in=customers)
+        .order_by("customer_id")
+        .values_list(
+            "customer_id",
+            "customer__tier",
+            "customer__business_format",
+            "volume",
+            "volume_change_mom",
+            "forecast",
+            "requested",
+        )
+    )

@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cycle.models import StandardAction, WarningRule
-from cycle.warning_rules import (
+from cycle.strategy.engine import (
     IndicatorsMissing,
     SkippedRule,
     warnings_evaluate,

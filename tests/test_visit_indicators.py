@@ -17,8 +17,8 @@ from cycle.execution_counts import (
     valid_visits_by_customer,
 )
 from cycle.services import visit_check_in, visit_open, visit_record_check
-from cycle.visit_sources import visit_source
-from cycle.warning_rules import warnings_evaluate
+from cycle.strategy.engine import warnings_evaluate
+from cycle.strategy.visit_source import visit_source
 from reports.models import CustomerIndicator, ManagerIndicator, ScopeIndicator
 from reports.services import indicators_compute
 from tests.factories import SHANGHAI as SH

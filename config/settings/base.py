@@ -245,7 +245,7 @@ if CSP is not None:
     TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
 
 # Where the ``no_visit`` warning rule counts each customer's valid visits of a month
-# (cycle/visit_sources.py); empty skips the rule.
+# (cycle/strategy/visit_source.py); empty skips the rule.
 CYCLE_VISIT_SOURCE = "cycle.execution_counts.valid_visits_by_customer"
 
 # --- Redis: broker and cache when REDIS_URL is set, otherwise in-process ---------------

@@ -3,15 +3,16 @@
 - ``StandardAction``: the standard service actions (标准动作) a plan's marketing actions are
   taken from.
 - ``WarningRule``: the warning rules of the analysis step, as data: the condition (``kind``,
-  see ``cycle.rule_kinds``), its threshold, the message shown with the numbers behind it, and
-  the standard action it suggests. Evaluated by ``cycle.warning_rules``."""
+  see ``cycle.strategy.kinds``), its threshold, the message shown with the numbers behind it,
+  and the standard action it suggests. Evaluated by ``cycle.strategy.engine``."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..rule_kinds import SPECS, RuleKind, message_fields_of, unknown_message_fields
+from ..strategy.kinds import RuleKind
+from ..strategy.spec import KINDS, message_fields_of, unknown_message_fields
 
 
 class Severity(models.TextChoices):
@@ -108,7 +109,7 @@ class WarningRule(models.Model):
 
     def clean(self):
         errors = {}
-        spec = SPECS.get(self.kind)
+        spec = KINDS.get(self.kind)
         if spec is not None and spec.unit is not None and self.threshold is None:
             errors["threshold"] = _("该预警条件需要阈值。")
         if spec is not None and self.message:

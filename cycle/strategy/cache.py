@@ -1,6 +1,6 @@
 """The analysis pages' warnings, kept in the cache between page views.
 
-Evaluating the strategy library (``warning_rules``) costs 0.1–0.3 s per manager and more at
+Evaluating the strategy library (``engine``) costs 0.1–0.3 s per manager and more at
 company scale (the class index reads every customer's indicators), and every reader of a
 manager-month sees the same result, so the pages keep it in the cache (Redis in production)
 under a key that changes with what decides it:
@@ -26,8 +26,8 @@ from django.utils import translation
 from accounts.models import User
 from reports.models import IndicatorRun, RunStatus
 
-from .models import WarningRule
-from .warning_rules import Evaluated, warnings_evaluate, warnings_summary
+from ..models import WarningRule
+from .engine import Evaluated, warnings_evaluate, warnings_summary
 
 WARNINGS_CACHE_SECONDS = 300
 
