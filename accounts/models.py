@@ -58,25 +58,3 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.get_full_name() or self.username
-
-    @property
-    def effective_role(self) -> str:
-        """The role the pages and permissions go by: a superuser is an admin whatever the
-        role field says."""
-        return Role.ADMIN if self.is_superuser else self.role
-
-    @property
-    def is_customer_manager(self) -> bool:
-        return self.role == Role.CUSTOMER_MANAGER
-
-    @property
-    def is_market_manager(self) -> bool:
-        return self.role == Role.MARKET_MANAGER
-
-    @property
-    def is_brand_manager(self) -> bool:
-        return self.role == Role.BRAND_MANAGER
-
-    @property
-    def is_admin_role(self) -> bool:
-        return self.role == Role.ADMIN or self.is_superuser

@@ -1,31 +1,19 @@
-"""Who may see whom. Every other app asks these functions instead of checking roles itself."""
+"""Who may see whom. The scope itself is decided by ``accounts.policy``; these selectors
+hand every other app the querysets it narrows."""
 
 from django.db.models import Count, Q, QuerySet
 
 from .models import Role, Team, User
+from .policy import customer_managers, scope_of
 
 
 def managers_visible_to(*, user: User) -> QuerySet[User]:
-    """Customer managers whose work ``user`` may see (DESIGN.md §2)."""
-    managers = User.objects.filter(role=Role.CUSTOMER_MANAGER, is_active=True)
-    if user.is_admin_role or user.role == Role.BRAND_MANAGER:
-        return managers
-    if user.role == Role.MARKET_MANAGER:
-        return managers.filter(team__market_manager=user)
-    if user.role == Role.CUSTOMER_MANAGER:
-        return managers.filter(pk=user.pk)
-    return managers.none()
+    """Active customer managers whose work ``user`` may see (DESIGN.md §2)."""
+    return scope_of(user).managers(customer_managers())
 
 
 def teams_visible_to(*, user: User) -> QuerySet[Team]:
-    teams = Team.objects.select_related("market_manager")
-    if user.is_admin_role or user.role == Role.BRAND_MANAGER:
-        return teams
-    if user.role == Role.MARKET_MANAGER:
-        return teams.filter(market_manager=user)
-    if user.role == Role.CUSTOMER_MANAGER and user.team_id:
-        return teams.filter(pk=user.team_id)
-    return teams.none()
+    return scope_of(user).teams(Team.objects.select_related("market_manager"))
 
 
 def team_members_with_counts(*, user: User) -> QuerySet[User]:
@@ -49,4 +37,4 @@ def users_by_role() -> dict[str, int]:
 
 
 def customer_manager_ids_by_username() -> dict[str, int]:
-    return dict(User.objects.filter(role=Role.CUSTOMER_MANAGER).values_list("username", "id"))
+    return dict(customer_managers(active=False).values_list("username", "id"))

@@ -4,21 +4,21 @@ every page, export and other app reaches customers through it."""
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.policy import can_edit_customer, scope_of
 from accounts.selectors import managers_visible_to
 
 from .models import TIER_BANDS, Customer, CustomerStatus
 
 
 def customers_visible_to(*, user: User) -> QuerySet[Customer]:
-    customers = Customer.objects.all()
-    if user.is_admin_role or user.role == Role.BRAND_MANAGER:
-        return customers
-    if user.role == Role.MARKET_MANAGER:
-        return customers.filter(manager__team__market_manager=user)
-    if user.role == Role.CUSTOMER_MANAGER:
-        return customers.filter(manager=user)
-    return customers.none()
+    return scope_of(user).work(Customer.objects.all())
+
+
+def customers_owned_by(*, manager: User) -> QuerySet[Customer]:
+    """The customers ``manager`` owns (not those they may see: a market manager sees a
+    team's customers but owns none)."""
+    return Customer.objects.filter(manager=manager)
 
 
 def customer_get(*, user: User, pk: int) -> Customer:
@@ -30,7 +30,7 @@ def customer_get(*, user: User, pk: int) -> Customer:
 
 def customer_can_edit(*, user: User, customer: Customer) -> bool:
     """Only the owning customer manager maintains a customer's profile (admins use admin)."""
-    return user.role == Role.CUSTOMER_MANAGER and customer.manager_id == user.pk
+    return can_edit_customer(user, customer)
 
 
 def customer_list(*, user: User) -> QuerySet[Customer]:

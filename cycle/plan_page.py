@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 
 from accounts.models import User
+from accounts.policy import can_edit_cycle
 from core.months import add_months
 from reports.selectors import manager_indicator
 
@@ -26,7 +27,8 @@ CUSTOMERS_PER_PAGE = 25
 def plan_context(
     *, user: User, cycle: Cycle, goals_form: GoalsForm | None = None, query=None
 ) -> dict:
-    can_edit = user.pk == cycle.manager_id and cycle.plan_is_editable
+    is_owner = can_edit_cycle(user, cycle)
+    can_edit = is_owner and cycle.plan_is_editable
     previous = add_months(cycle.month, -1)
     return {
         "cycle": cycle,
@@ -36,7 +38,7 @@ def plan_context(
         "next_month": add_months(cycle.month, 1),
         "steps": cycle_steps(cycle=cycle),
         "can_edit": can_edit,
-        "is_owner": user.pk == cycle.manager_id,
+        "is_owner": is_owner,
         "may": {t: plan_may(user=user, cycle=cycle, transition=t) for t in Transition.values},
         "history": plan_history(cycle=cycle),
         "goals_form": goals_form or GoalsForm(instance=cycle),

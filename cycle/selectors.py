@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, Manager, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.policy import (
+    access_manager,
+    can_see_brand_tasks,
+    leads_team,
+    reads_brand_part_only,
+    reads_feeds,
+)
 from accounts.selectors import managers_visible_to
 from core.months import add_months, month_end, month_start
 from customers.models import MarketType
@@ -69,10 +76,7 @@ def cycle_rows(rows: Manager | QuerySet, cycle: Cycle) -> QuerySet:
 
 def plan_for(*, user: User, username: str, month: dt.date) -> Cycle:
     """The plan (cycle) of the customer manager ``username`` for ``month``, or Http404."""
-    manager = managers_visible_to(user=user).filter(username=username).first()
-    if manager is None:
-        raise Http404("no such customer manager")
-    return cycle_for(user=user, manager=manager, month=month)
+    return cycle_for(user=user, manager=access_manager(user, username), month=month)
 
 
 def plan_history(*, cycle: Cycle) -> QuerySet[ApprovalRecord]:
@@ -104,7 +108,7 @@ def evaluation_queue(*, user: User) -> QuerySet[Cycle]:
 
 
 def _decided_by(user: User) -> QuerySet[Cycle]:
-    if user.role != Role.MARKET_MANAGER:
+    if not leads_team(user):
         return Cycle.objects.none()
     return Cycle.objects.filter(manager__team__market_manager=user).exclude(manager=user)
 
@@ -333,22 +337,13 @@ def feed_entries(*, user: User, manager: User) -> QuerySet[FeedEntry]:
     """The entries of ``manager``'s feed that ``user`` may read (the caller has already
     checked that ``user`` may see ``manager``)."""
     entries = FeedEntry.objects.filter(manager=manager)
-    if user.role == Role.BRAND_MANAGER:
+    if reads_brand_part_only(user):
         entries = entries.filter(_brand_part())
     return (
         entries.select_related("author", "reply_to", "brand_task__sku", "cycle")
         .prefetch_related("customers", "replies__author")
         .order_by("-created_at", "-id")
     )
-
-
-def feed_manager(*, user: User, username: str) -> User:
-    """The customer manager whose feed ``user`` asks for, or Http404."""
-    manager = managers_visible_to(user=user).filter(username=username).select_related("team")
-    found = manager.first()
-    if found is None:
-        raise Http404("no such feed")
-    return found
 
 
 def arrangement_get(*, manager: User, pk: int) -> FeedEntry:
@@ -363,7 +358,7 @@ def _unread_filter(user: User) -> QuerySet[FeedEntry]:
     entries = FeedEntry.objects.filter(manager__in=managers_visible_to(user=user)).exclude(
         author=user
     )
-    if user.role == Role.BRAND_MANAGER:
+    if reads_brand_part_only(user):
         entries = entries.filter(_brand_part())
     newer = Q(~Exists(read)) | Q(
         created_at__gt=FeedRead.objects.filter(user=user, manager=OuterRef("manager_id")).values(
@@ -374,7 +369,7 @@ def _unread_filter(user: User) -> QuerySet[FeedEntry]:
 
 
 def feed_unread_total(*, user: User) -> int:
-    if user.role not in (Role.CUSTOMER_MANAGER, Role.MARKET_MANAGER, Role.BRAND_MANAGER):
+    if not reads_feeds(user):
         return 0
     return _unread_filter(user).count()
 
@@ -393,7 +388,7 @@ def feed_index(*, user: User) -> list[dict]:
 
 def brand_task_feed(*, user: User, kind: str | None = None):
     """The brand tasks' arrangements and their feedback, for brand managers and admins."""
-    if user.role not in (Role.BRAND_MANAGER, Role.ADMIN) and not user.is_superuser:
+    if not can_see_brand_tasks(user):
         return FeedEntry.objects.none()
     entries = FeedEntry.objects.filter(_brand_part()).select_related(
         "manager", "author", "brand_task__sku", "reply_to"

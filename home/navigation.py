@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role
+from accounts.policy import role_of
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,8 @@ MENUS: dict[str, list[NavItem]] = {
 
 
 def menu_for(user, current_path: str, unread: int = 0) -> list[dict]:
-    role = user.effective_role
     items = []
-    for item in MENUS.get(role, [_HOME]):
+    for item in MENUS.get(role_of(user), [_HOME]):
         if item.staff_only and not user.is_staff:
             continue
         url = reverse(item.url_name)

@@ -1,6 +1,7 @@
 """What each role's home page shows: real figures from the selectors of every app."""
 
 from accounts.models import Role, User
+from accounts.policy import role_of
 from accounts.selectors import team_members_with_counts, teams_visible_to, users_by_role
 from brands.selectors import sku_summary
 from core.months import add_months, current_month, previous_month
@@ -11,16 +12,50 @@ from imports.selectors import recent_import_jobs
 from markets.selectors import order_line_count
 from reports.selectors import customer_month_totals, manager_volumes
 
-TEMPLATES = {
-    Role.CUSTOMER_MANAGER: "accounts/home_customer_manager.html",
-    Role.MARKET_MANAGER: "accounts/home_market_manager.html",
-    Role.BRAND_MANAGER: "accounts/home_brand_manager.html",
-    Role.ADMIN: "accounts/home_admin.html",
+
+def _customer_manager(user: User, last) -> dict:
+    cycle = cycle_for(user=user, manager=user, month=current_month())
+    return {"cycle": cycle, "steps": cycle_steps(cycle=cycle)}
+
+
+def _market_manager(user: User, last) -> dict:
+    members = list(team_members_with_counts(user=user))
+    volumes = manager_volumes(managers=[m.pk for m in members], month=last)
+    for member in members:
+        member.last_month_volume = volumes.get(member.pk)
+    return {
+        "teams": teams_visible_to(user=user),
+        "members": members,
+        "queue_count": approval_queue(user=user).count(),
+    }
+
+
+def _brand_manager(user: User, last) -> dict:
+    return {"skus": sku_summary()}
+
+
+def _admin(user: User, last) -> dict:
+    order_lines, exact = order_line_count()
+    return {
+        "users_by_role": [(Role(r).label, n) for r, n in users_by_role().items()],
+        "skus": sku_summary(),
+        "order_lines": order_lines,
+        "order_lines_exact": exact,
+        "imports": recent_import_jobs(limit=5),
+    }
+
+
+# Each role's home page: its template and what it shows beyond the common figures.
+PAGES = {
+    Role.CUSTOMER_MANAGER: ("accounts/home_customer_manager.html", _customer_manager),
+    Role.MARKET_MANAGER: ("accounts/home_market_manager.html", _market_manager),
+    Role.BRAND_MANAGER: ("accounts/home_brand_manager.html", _brand_manager),
+    Role.ADMIN: ("accounts/home_admin.html", _admin),
 }
 
 
 def home_template(*, user: User) -> str:
-    return TEMPLATES[Role(user.effective_role)]
+    return PAGES[role_of(user)][0]
 
 
 def home_overview(*, user: User) -> dict:
@@ -33,29 +68,5 @@ def home_overview(*, user: User) -> dict:
         # six months of millions of lines on every visit
         "trend": customer_month_totals(customers=customers, first=add_months(last, -5), last=last),
     }
-    role = user.effective_role
-    if role == Role.CUSTOMER_MANAGER:
-        cycle = cycle_for(user=user, manager=user, month=current_month())
-        context |= {"cycle": cycle, "steps": cycle_steps(cycle=cycle)}
-    elif role == Role.MARKET_MANAGER:
-        members = list(team_members_with_counts(user=user))
-        volumes = manager_volumes(managers=[m.pk for m in members], month=last)
-        for member in members:
-            member.last_month_volume = volumes.get(member.pk)
-        context |= {
-            "teams": teams_visible_to(user=user),
-            "members": members,
-            "queue_count": approval_queue(user=user).count(),
-        }
-    elif role == Role.BRAND_MANAGER:
-        context |= {"skus": sku_summary()}
-    elif role == Role.ADMIN:
-        order_lines, exact = order_line_count()
-        context |= {
-            "users_by_role": [(Role(r).label, n) for r, n in users_by_role().items()],
-            "skus": sku_summary(),
-            "order_lines": order_lines,
-            "order_lines_exact": exact,
-            "imports": recent_import_jobs(limit=5),
-        }
-    return context
+    page = PAGES.get(role_of(user))
+    return context | page[1](user, last) if page else context

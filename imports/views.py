@@ -1,8 +1,8 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import can_import
 
 from .forms import UploadForm
 from .registry import IMPORTERS
@@ -10,7 +10,7 @@ from .selectors import import_job_get, recent_import_jobs
 from .services import import_job_create
 
 
-@role_required(Role.ADMIN)
+@allowed_if(can_import)
 @require_http_methods(["GET", "POST"])
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -33,7 +33,7 @@ def upload(request):
     )
 
 
-@role_required(Role.ADMIN)
+@allowed_if(can_import)
 def job_detail(request, pk: int):
     job = import_job_get(pk=pk)
     template = "imports/job.html#report" if request.htmx else "imports/job.html"

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.policy import access_manager, access_team
 from accounts.selectors import managers_visible_to
 from core.months import add_months, parse_month, previous_month
 from cycle.selectors import cycle_for
@@ -26,8 +27,6 @@ from .selectors import (
     manager_indicators,
     market_state,
     team_codes_for_brand_view,
-    visible_manager,
-    visible_team,
 )
 
 WARNED_CUSTOMERS_PER_PAGE = 25
@@ -65,7 +64,7 @@ def _common(*, user: User, month: dt.date, export_scope: str) -> dict:
 def manager_context(
     *, user: User, username: str, month: dt.date, rule: str = "", page: str | None = None
 ) -> dict:
-    manager = visible_manager(user=user, username=username)
+    manager = access_manager(user, username)
     scope = (ScopeType.MANAGER, manager.username)
     # The analysis of month M's data opens the cycle of M+1: its problems feed that plan.
     cycle = cycle_for(user=user, manager=manager, month=add_months(month, 1))
@@ -81,7 +80,7 @@ def manager_context(
 
 
 def team_context(*, user: User, code: str, month: dt.date) -> dict:
-    team = visible_team(user=user, code=code)
+    team = access_team(user, code)
     members = managers_visible_to(user=user).filter(team=team)
     rows = manager_indicators(managers=members, month=month)
     try:

@@ -36,7 +36,8 @@ from django.db.models import BooleanField, ExpressionWrapper, FloatField, Q
 from django.db.models.functions import Cast
 from psycopg import sql
 
-from accounts.models import Role, Team, User
+from accounts.models import Team, User
+from accounts.policy import customer_managers
 from brands.models import Category, Sku, SkuStatus
 from core.months import add_months, month_bounds, month_end
 from customers.models import Customer, CustomerStatus
@@ -179,7 +180,7 @@ def _frame(rows, dtypes: dict) -> pd.DataFrame:
 def _managers() -> pd.DataFrame:
     owners = Customer.objects.filter(status=CustomerStatus.ACTIVE).values("manager_id")
     rows = (
-        User.objects.filter(Q(role=Role.CUSTOMER_MANAGER) | Q(pk__in=owners))
+        User.objects.filter(Q(pk__in=customer_managers(active=False)) | Q(pk__in=owners))
         .order_by("username")
         .values_list("id", "username", "team_id", "team__code")
     )

@@ -6,9 +6,9 @@ from statistics import fmean
 
 import numpy as np
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
 
-from accounts.models import Role, User
+from accounts import policy
+from accounts.models import User
 from accounts.selectors import managers_visible_to, teams_visible_to
 from brands.selectors import key_skus, sku_price_classes
 from core.months import add_months
@@ -94,32 +94,13 @@ def is_computed(*, month: dt.date) -> bool:
     return IndicatorRun.objects.filter(month=month, status=RunStatus.SUCCEEDED).exists()
 
 
-def visible_manager(*, user: User, username: str) -> User:
-    manager = managers_visible_to(user=user).filter(username=username).select_related("team")
-    found = manager.first()
-    if found is None:
-        raise Http404
-    return found
-
-
-def visible_team(*, user: User, code: str):
-    """A team's analysis is for its market manager, brand managers and admins; a customer
-    manager sees their own territory only (DESIGN.md §2)."""
-    team = None
-    if user.role != Role.CUSTOMER_MANAGER:
-        team = teams_visible_to(user=user).filter(code=code).first()
-    if team is None:
-        raise Http404
-    return team
-
-
 def can_view_company_brands(*, user: User) -> bool:
     """Company-wide brand data is the brand managers' and admins' (DESIGN.md §2)."""
-    return user.is_admin_role or user.role == Role.BRAND_MANAGER
+    return policy.can_see_company(user)
 
 
 def can_recompute(*, user: User) -> bool:
-    return user.is_admin_role or user.role == Role.MARKET_MANAGER
+    return policy.can_recompute(user)
 
 
 def manager_indicators(*, managers: QuerySet, month: dt.date) -> list[ManagerIndicator]:
@@ -249,9 +230,7 @@ def export_scope_allowed(*, user: User, scope_type: str, key: str) -> bool:
     if can_view_company_brands(user=user):
         return True
     if scope_type == ScopeType.TEAM:
-        return teams_visible_to(user=user).filter(code=key).exists() and (
-            user.role == Role.MARKET_MANAGER
-        )
+        return policy.can_see_team(user, key)
     if scope_type == ScopeType.MANAGER:
         return managers_visible_to(user=user).filter(username=key).exists()
     return False

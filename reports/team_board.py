@@ -17,7 +17,8 @@ from django.http import Http404
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, Team, User
+from accounts.models import Team, User
+from accounts.policy import can_see_team_board
 from accounts.selectors import managers_visible_to, teams_visible_to
 from core.months import current_month, previous_month
 from cycle.evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts_by_cycle, rate
@@ -54,7 +55,7 @@ def board_team(*, user: User, code: str = "") -> tuple[Team | None, list[Team]]:
     """The team the board shows and the teams ``user`` may pick from: a market manager's
     own team(s), any team for an admin (the first by code unless ``code`` says which).
     Customer and brand managers never get here (the view refuses them)."""
-    if not (user.is_admin_role or user.role == Role.MARKET_MANAGER):
+    if not can_see_team_board(user):
         raise Http404("no team board")
     teams = list(teams_visible_to(user=user).order_by("code"))
     if not code:

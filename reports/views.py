@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.policy import access_manager, leads_team, works_own_cycle
 from accounts.selectors import teams_visible_to
 from core.months import add_months
 from core.xlsx import XLSX
@@ -27,16 +27,16 @@ from .exports import ExportError, export_count
 from .forms import ExportForm, ProblemsForm, RecomputeForm
 from .jobs import indicators_request
 from .models import RunStatus
-from .selectors import can_recompute, latest_run, visible_manager
+from .selectors import can_recompute, latest_run
 from .views_exports import start_export_job
 
 
 @login_required
 def analysis_home(request):
     user = request.user
-    if user.role == Role.CUSTOMER_MANAGER:
+    if works_own_cycle(user):
         return redirect("reports:manager", username=user.username)
-    if user.role == Role.MARKET_MANAGER:
+    if leads_team(user):
         team = teams_visible_to(user=user).first()
         if team is not None:
             return redirect("reports:team", code=team.code)
@@ -67,7 +67,7 @@ def save_problems(request, username: str):
     month = month_choice(request.POST.get("month"))
     cycle = cycle_for(
         user=request.user,
-        manager=visible_manager(user=request.user, username=username),
+        manager=access_manager(request.user, username),
         month=plan_month(add_months(month, 1)),  # the problems go into that month's plan
     )
     # refused before the input is read: a refused form would show an editable box to whoever

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from accounts.decorators import role_required
+from accounts.decorators import allowed_if
+from accounts.policy import has_role
 from cycle.views.common import url_month
-from cycle.views.plans import EVERYONE
 
 from .cycle_documents import evaluation_document, evaluation_pdf, plan_document, plan_pdf
 from .pdf import pdf_response
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def plan(request, username: str, month: str):
     context = plan_document(user=request.user, username=username, month=url_month(month))
     name = f"{_('月计划')}-{context['manager'].username}-{context['cycle'].month:%Y-%m}.pdf"
     return pdf_response(plan_pdf(context), name)
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def evaluation(request, username: str, month: str):
     context = evaluation_document(user=request.user, username=username, month=url_month(month))
     name = f"{_('月总结')}-{context['manager'].username}-{context['cycle'].month:%Y-%m}.pdf"

@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import can_see_team_board
 from core.xlsx import stamped, workbook_bytes, xlsx_response
 from cycle.views.common import url_month
 
@@ -32,7 +32,7 @@ def _board(request) -> TeamBoard:
     )
 
 
-@role_required(Role.MARKET_MANAGER, Role.ADMIN)
+@allowed_if(can_see_team_board)
 def board(request):
     context = {"board": _board(request)}
     if request.htmx and request.GET.get("part") == "ranking":
@@ -40,13 +40,13 @@ def board(request):
     return render(request, PAGE, context)
 
 
-@role_required(Role.MARKET_MANAGER, Role.ADMIN)
+@allowed_if(can_see_team_board)
 def board_xlsx(request):
     board = _board(request)
     return xlsx_response(workbook_bytes(team_board_sheets(board)), stamped(_filename(board)))
 
 
-@role_required(Role.MARKET_MANAGER, Role.ADMIN)
+@allowed_if(can_see_team_board)
 def board_pdf(request):
     board = _board(request)
     context = {"board": board, "printed_at": timezone.localtime()}

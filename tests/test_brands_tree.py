@@ -10,6 +10,7 @@ from django.db import connection
 from brands import services
 from brands.models import CatalogChange, Category
 from brands.selectors import category_tree
+from brands.services import categories as category_services
 from brands.tree import Tree
 from tests.factories import BrandManagerFactory, CategoryNodeFactory, SkuFactory
 
@@ -354,7 +355,7 @@ def test_concurrent_moves_cannot_make_a_cycle(transactional_db, postgres_only, m
     fine against the tree it started from; B must wait for A's lock and then be refused."""
     p, q = CategoryNodeFactory(name="P"), CategoryNodeFactory(name="Q")
     user = BrandManagerFactory()
-    real_lock = services._lock_tree
+    real_lock = category_services._lock_tree
     a_has_lock, a_may_finish = threading.Event(), threading.Event()
 
     def lock_tree():
@@ -364,7 +365,7 @@ def test_concurrent_moves_cannot_make_a_cycle(transactional_db, postgres_only, m
             a_may_finish.wait(10)
         return tree
 
-    monkeypatch.setattr(services, "_lock_tree", lock_tree)
+    monkeypatch.setattr(category_services, "_lock_tree", lock_tree)
     errors = {}
 
     def move(node, parent):

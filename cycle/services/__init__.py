@@ -1,5 +1,6 @@
 """Writes to the monthly cycle, by document: see the modules of this package."""
 
+from .actions import action_add, action_remove, action_update
 from .brand_tasks import Criteria, brand_task_send
 from .cycles import cycle_can_edit, cycle_get_or_create, cycle_save_problems, cycle_start
 from .errors import NotAllowedNow
@@ -22,19 +23,10 @@ from .feed import (
     manager_leads,
     notice_post,
 )
-from .plans import (
-    Generated,
-    action_add,
-    action_remove,
-    action_update,
-    flowing_arrangements,
-    own_customers,
-    plan_forecasts_import,
-    plan_forecasts_save,
-    plan_generate,
-    plan_update,
-    schedule_set_day,
-)
+from .plan_forecasts import plan_forecasts_import, plan_forecasts_save
+from .plan_generation import Generated, flowing_arrangements, plan_generate
+from .plans import own_customers, plan_update
+from .schedule import schedule_set_day
 from .visits import (
     action_mark,
     execution_lock,

@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.policy import can_send_brand_task, customer_managers
 from core.months import month_start
 from core.text import clean_text
 from customers.selectors import customers_matching
@@ -45,13 +46,13 @@ class Criteria:
 def brand_task_send(
     *, by: User, sku, month: dt.date, content: str, criteria: Criteria
 ) -> BrandTask:
-    if by.role != Role.BRAND_MANAGER:
+    if not can_send_brand_task(by):
         raise PermissionDenied
     if not (sku.is_key_brand and sku.status == "active"):
         raise ValidationError({"sku": _("品牌培育只针对在销的重点品牌单品。")})
     rows = list(
         criteria.customers(user=by)
-        .filter(manager__role=Role.CUSTOMER_MANAGER, manager__is_active=True)
+        .filter(manager__in=customer_managers())
         .values_list("manager_id", "pk")
     )
     if not rows:

@@ -7,7 +7,8 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.policy import can_edit_cycle, is_cycle_keeper
 from core.text import clean_text
 
 from ..models import PROBLEMS_MAX_LENGTH, Cycle
@@ -17,7 +18,7 @@ def cycle_get_or_create(*, manager: User, month: dt.date) -> Cycle:
     """The cycle of ``manager`` (a customer manager) for the month of ``month`` (any day of
     it), created on first use. Safe under concurrent first use: the unique constraint makes
     the loser of the race read the winner's row."""
-    if manager.role != Role.CUSTOMER_MANAGER:
+    if not is_cycle_keeper(manager):
         raise ValueError(f"{manager.username} is not a customer manager")
     cycle, _created = Cycle.objects.get_or_create(
         manager=manager, month=dt.date(month.year, month.month, 1)
@@ -36,7 +37,7 @@ def cycle_start(*, cycle: Cycle, by: User) -> Cycle:
     write reads what was written."""
     if cycle.pk is not None:
         return cycle
-    if by.pk != cycle.manager_id:
+    if not can_edit_cycle(by, cycle):
         raise PermissionDenied
     saved = cycle_get_or_create(manager=cycle.manager, month=cycle.month)
     for field in Cycle._meta.concrete_fields:  # a row a concurrent first write made may hold more
@@ -47,7 +48,7 @@ def cycle_start(*, cycle: Cycle, by: User) -> Cycle:
 
 def cycle_can_edit(*, user: User, cycle: Cycle) -> bool:
     """Only the owning customer manager writes a cycle (admins use the admin site)."""
-    return user.role == Role.CUSTOMER_MANAGER and cycle.manager_id == user.pk
+    return can_edit_cycle(user, cycle)
 
 
 def cycle_save_problems(*, cycle: Cycle, text: str, by: User) -> Cycle:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.policy import can_edit_cycle
 from brands.selectors import key_skus
 from core.months import add_months, month_end
 from core.text import clean_text
@@ -118,7 +119,7 @@ def improvement_add(
 ) -> Improvement:
     """What to change, for which customer, brand or market issue, by when. A customer issue
     names one of the manager's customers; the deadline is within the next three months."""
-    if by.pk != cycle.manager_id:
+    if not can_edit_cycle(by, cycle):
         raise PermissionDenied
     errors = {}
     if kind not in IssueKind.values:

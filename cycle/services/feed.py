@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.policy import can_give_guidance, can_send_brand_task
 from core.months import month_start
 from core.text import clean_text
 
@@ -20,12 +21,7 @@ from ..models import TEXT_MAX_LENGTH, ArrangementTarget, Cycle, EntryKind, FeedE
 
 def manager_leads(*, user: User, manager: User) -> bool:
     """Whether ``user`` is the market manager of ``manager``'s team."""
-    return (
-        user.role == Role.MARKET_MANAGER
-        and manager.role == Role.CUSTOMER_MANAGER
-        and manager.team_id is not None
-        and manager.team.market_manager_id == user.pk
-    )
+    return can_give_guidance(user, manager)
 
 
 def guidance_post(*, manager: User, by: User, text: str) -> FeedEntry:
@@ -54,7 +50,7 @@ def arrangement_post(
     brand managers only through brand tasks."""
     if brand_task is None and not manager_leads(user=by, manager=manager):
         raise PermissionDenied
-    if brand_task is not None and by.role != Role.BRAND_MANAGER:
+    if brand_task is not None and not can_send_brand_task(by):
         raise PermissionDenied
     if target not in ArrangementTarget.values:
         raise ValidationError({"target": _("请选择安排到月计划还是周计划。")})

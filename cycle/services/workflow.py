@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.policy import can_decide, can_edit_cycle
 from core.text import clean_text
 from customers.models import VisitFrequency
 from customers.services import customer_set_visit_frequencies
@@ -122,15 +123,8 @@ def evaluation_reject(*, cycle: Cycle, by: User, comment: str) -> Cycle:
 
 def _actor_allowed(*, user: User, cycle: Cycle, transition: str) -> bool:
     if transition == Transition.SUBMIT:
-        return user.pk == cycle.manager_id
-    # Only the manager's own market manager decides; nobody decides on their own work.
-    team = cycle.manager.team
-    return (
-        team is not None
-        and team.market_manager_id == user.pk
-        and user.pk != cycle.manager_id
-        and user.is_active
-    )
+        return can_edit_cycle(user, cycle)
+    return can_decide(user, cycle.manager)
 
 
 def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment: str) -> Cycle:
@@ -140,7 +134,7 @@ def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment
             {"comment": _("意见最多 %(limit)d 字。") % {"limit": COMMENT_MAX_LENGTH}}
         )
     with transaction.atomic():
-        if cycle.pk is None and by.pk == cycle.manager_id:
+        if cycle.pk is None and can_edit_cycle(by, cycle):
             cycle_start(cycle=cycle, by=by)
         if cycle.pk is None:
             # a month nobody has started, decided on by someone else: checked on the unsaved

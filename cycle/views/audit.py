@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import can_see_team_board
 from core.months import current_month
 from core.xlsx import workbook_bytes, xlsx_response
 from reports.export_jobs import export_is_large
@@ -20,7 +20,7 @@ PAGE = "cycle/visit_audit.html"
 PARTS = {"short", "unvisited"}
 
 
-@role_required(Role.MARKET_MANAGER, Role.ADMIN)
+@allowed_if(can_see_team_board)
 def audit(request):
     query = request.GET
     month_text = query.get("month", "").strip()
@@ -40,7 +40,7 @@ def audit(request):
     return render(request, PAGE, context)
 
 
-@role_required(Role.MARKET_MANAGER, Role.ADMIN)
+@allowed_if(can_see_team_board)
 def audit_xlsx(request):
     """The page's tables without paging, for the same month, team and manager; a company's
     worth of unvisited customers is written by an export job."""

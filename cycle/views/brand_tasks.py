@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import can_see_brand_tasks, can_send_brand_task
 from core.months import current_month
 from customers.selectors import customer_filter_choices
 
@@ -39,12 +39,12 @@ def _criteria(form: BrandTaskForm) -> Criteria:
     )
 
 
-@role_required(Role.BRAND_MANAGER, Role.ADMIN)
+@allowed_if(can_see_brand_tasks)
 def task_list(request):
     form = _form(request, request.POST or None)
     status = 200
     if request.method == "POST":
-        if request.user.role != Role.BRAND_MANAGER:
+        if not can_send_brand_task(request.user):
             raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
@@ -70,7 +70,7 @@ def task_list(request):
         "criteria_fields": [form[name] for name in CRITERIA_FIELDS],
         "tasks": brand_tasks_recent(),
         "feedback": brand_task_feed(user=request.user, kind=EntryKind.FEEDBACK)[:50],
-        "can_send": request.user.role == Role.BRAND_MANAGER,
+        "can_send": can_send_brand_task(request.user),
         "count": _count(request, form) if request.method == "POST" else None,
     }
     return render(request, PAGE, context, status=status)
@@ -89,7 +89,7 @@ def _count(request, form: BrandTaskForm) -> int | None:
     return _criteria(checked).customers(user=request.user).count()
 
 
-@role_required(Role.BRAND_MANAGER, Role.ADMIN)
+@allowed_if(can_see_brand_tasks)
 def match_count(request):
     form = _form(request, request.GET)
     return render(request, f"{PAGE}#count", {"count": _count(request, form)})

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import has_role, leads_team, takes_part_in_reviews, works_own_cycle
 from brands.selectors import key_skus
 from core.months import add_months, month_end
 
@@ -42,7 +42,6 @@ from ..services import (
 )
 from ..steps import cycle_steps
 from .common import refusal, transition_response, url_month
-from .plans import EVERYONE
 
 PAGE = "cycle/evaluation.html"
 
@@ -114,7 +113,7 @@ def improvements_context(*, user, cycle: Cycle) -> dict:
     }
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def evaluation(request, username: str, month: str):
     cycle = _cycle(request, username, month)
     return render(request, PAGE, page_context(user=request.user, cycle=cycle))
@@ -133,7 +132,7 @@ def _refused(request, cycle, partial: str, context: dict, *, error: str, status:
 # --- the monthly summary and the review of the month -------------------------------------
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def summary(request, username: str, month: str):
     cycle = _cycle(request, username, month)
@@ -166,7 +165,7 @@ TRANSITIONS = {
 }
 
 
-@role_required(Role.CUSTOMER_MANAGER, Role.MARKET_MANAGER)
+@allowed_if(takes_part_in_reviews)
 @require_POST
 def transition(request, username: str, month: str, name: str):
     cycle = _cycle(request, username, month)
@@ -184,7 +183,7 @@ def transition(request, username: str, month: str, name: str):
 # --- improvement items -------------------------------------------------------------------
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def improvements(request, username: str, month: str):
     """GET: the items (the section, for htmx; else the page at the section). POST: the
     customer manager adds one."""
@@ -236,7 +235,7 @@ def _messages(errors) -> list[str]:
     return found
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def improvement_done(request, username: str, month: str, pk: int):
     cycle = _cycle(request, username, month)
@@ -247,7 +246,7 @@ def improvement_done(request, username: str, month: str, pk: int):
     return _item(request, cycle, item)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def improvement_edit(request, username: str, month: str, pk: int):
     cycle = _cycle(request, username, month)
@@ -264,7 +263,7 @@ def improvement_edit(request, username: str, month: str, pk: int):
     return _item(request, cycle, item, error=error, status=status, edit=request.POST)
 
 
-@role_required(Role.MARKET_MANAGER)
+@allowed_if(leads_team)
 @require_POST
 def improvement_review_view(request, username: str, month: str, pk: int):
     cycle = _cycle(request, username, month)

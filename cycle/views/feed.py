@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import access_manager, has_role, leads_team, works_own_cycle
 from core.months import current_month
 
 from ..forms import ArrangementForm, EntryForm
-from ..selectors import arrangement_get, feed_entries, feed_index, feed_manager
+from ..selectors import arrangement_get, feed_entries, feed_index
 from ..services import (
     arrangement_post,
     feed_mark_read,
@@ -25,13 +25,12 @@ from ..services import (
 )
 from .common import refusal
 
-READERS = (Role.CUSTOMER_MANAGER, Role.MARKET_MANAGER, Role.BRAND_MANAGER, Role.ADMIN)
 PAGE = "cycle/feed.html"
 
 
-@role_required(*READERS)
+@allowed_if(has_role)
 def index(request):
-    if request.user.role == Role.CUSTOMER_MANAGER:
+    if works_own_cycle(request.user):
         return redirect("feed:detail", request.user.username)
     return render(request, "cycle/feed_index.html", {"feeds": feed_index(user=request.user)})
 
@@ -50,18 +49,18 @@ def _context(request, manager, **extra) -> dict:
     } | extra
 
 
-@role_required(*READERS)
+@allowed_if(has_role)
 def detail(request, username: str):
-    manager = feed_manager(user=request.user, username=username)
+    manager = access_manager(request.user, username)
     context = _context(request, manager)
     feed_mark_read(user=request.user, manager=manager)
     return render(request, PAGE, context)
 
 
-@role_required(Role.MARKET_MANAGER)
+@allowed_if(leads_team)
 @require_POST
 def post_guidance(request, username: str):
-    manager = feed_manager(user=request.user, username=username)
+    manager = access_manager(request.user, username)
     form = EntryForm(request.POST)
     if form.is_valid():
         try:
@@ -77,10 +76,10 @@ def post_guidance(request, username: str):
     return redirect("feed:detail", username)
 
 
-@role_required(Role.MARKET_MANAGER)
+@allowed_if(leads_team)
 @require_POST
 def post_arrangement(request, username: str):
-    manager = feed_manager(user=request.user, username=username)
+    manager = access_manager(request.user, username)
     form = ArrangementForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -101,10 +100,10 @@ def post_arrangement(request, username: str):
     return redirect("feed:detail", username)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def post_feedback(request, username: str, pk: int):
-    manager = feed_manager(user=request.user, username=username)
+    manager = access_manager(request.user, username)
     arrangement = arrangement_get(manager=manager, pk=pk)
     form = EntryForm(request.POST)
     if form.is_valid():

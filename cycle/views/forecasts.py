@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import can_edit_cycle, has_role, works_own_cycle
 from imports.table import more_errors_note
 
 from ..forecast_grid import forecast_rows
@@ -18,7 +18,6 @@ from ..forms import ForecastCellForm, ForecastImportForm
 from ..selectors import plan_for
 from ..services import plan_forecasts_import, plan_forecasts_save
 from .common import refusal, url_month
-from .plans import EVERYONE
 
 PAGE = "cycle/forecasts.html"
 
@@ -40,12 +39,12 @@ def _context(request, cycle, typed: dict | None = None, bad=(), **extra) -> dict
         "total": sum(r.forecast or 0 for r in rows),
         "last_total": sum(r.volumes[-1] for r in rows),
         "filled": sum(r.forecast is not None for r in rows),
-        "can_edit": request.user.pk == cycle.manager_id and cycle.plan_is_editable,
+        "can_edit": can_edit_cycle(request.user, cycle) and cycle.plan_is_editable,
         "import_form": ForecastImportForm(),
     } | extra
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def grid(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
     if request.method != "POST":
@@ -76,7 +75,7 @@ def grid(request, username: str, month: str):
     return redirect("plans:forecasts", username, month)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def cell(request, username: str, month: str, customer_id: int):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
@@ -106,7 +105,7 @@ def cell(request, username: str, month: str, customer_id: int):
     return render(request, f"{PAGE}#cell", context, status=200 if request.htmx else status)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def import_file(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))

@@ -1,7 +1,7 @@
 from django.shortcuts import render
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import leads_team
 from core.xlsx import stamped, workbook_bytes, xlsx_response
 from reports.analysis import month_choice
 
@@ -9,7 +9,7 @@ from ..guidance import SORTS, WEAK_ACCURACY, WEAK_BIAS, WEAK_COVERAGE, guidance_
 from ..guidance_export import guidance_sheet
 
 
-@role_required(Role.MARKET_MANAGER)
+@allowed_if(leads_team)
 def guidance(request):
     month = month_choice(request.GET.get("month"))
     sort = request.GET.get("sort", "accuracy")
@@ -27,7 +27,7 @@ def guidance(request):
     return render(request, "cycle/guidance.html", context)
 
 
-@role_required(Role.MARKET_MANAGER)
+@allowed_if(leads_team)
 def guidance_xlsx(request):
     """The page's table for the same month, in the same order."""
     month = month_choice(request.GET.get("month"))

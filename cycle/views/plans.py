@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import has_role, sees_team_plans, takes_part_in_reviews, works_own_cycle
 from core.months import current_month
 
 from ..forms import ActionAddForm, ActionEditForm, ActionRemoveForm, GoalsForm
@@ -31,18 +31,17 @@ from ..services import (
 from .common import refusal, transition_response, url_month
 
 PAGE = "cycle/plan.html"
-EVERYONE = (Role.CUSTOMER_MANAGER, Role.MARKET_MANAGER, Role.BRAND_MANAGER, Role.ADMIN)
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def plans_home(request):
     """Customer managers go to this month's plan; the others to the team's plans."""
-    if request.user.role == Role.CUSTOMER_MANAGER:
+    if works_own_cycle(request.user):
         return redirect("plans:detail", request.user.username, f"{current_month():%Y-%m}")
     return redirect("plans:queue")
 
 
-@role_required(Role.MARKET_MANAGER, Role.BRAND_MANAGER, Role.ADMIN)
+@allowed_if(sees_team_plans)
 def queue(request):
     month_text = request.GET.get("month", "")
     month = url_month(month_text) if month_text else current_month()
@@ -55,7 +54,7 @@ def queue(request):
     return render(request, "cycle/queue.html", context)
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def detail(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
     context = plan_context(user=request.user, cycle=cycle, query=request.GET)
@@ -76,7 +75,7 @@ def _back(request, cycle, partial: str, context: dict, *, error: str = "", statu
     return redirect(reverse("plans:detail", args=[cycle.manager.username, f"{cycle.month:%Y-%m}"]))
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def goals(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
@@ -96,7 +95,7 @@ def goals(request, username: str, month: str):
     return _back(request, cycle, "goals", context, error=error, status=status)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def generate(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
@@ -121,7 +120,7 @@ def generate(request, username: str, month: str):
     return _back(request, cycle, "actions", context, error=error, status=status)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def add_action(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
@@ -145,7 +144,7 @@ def add_action(request, username: str, month: str):
     return _back(request, cycle, "actions", context, error=error, status=status)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def edit_action(request, username: str, month: str, pk: int):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
@@ -162,7 +161,7 @@ def edit_action(request, username: str, month: str, pk: int):
     return _row(request, cycle, action, error=error, status=status)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def remove_action(request, username: str, month: str, pk: int):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
@@ -198,7 +197,7 @@ TRANSITIONS = {
 }
 
 
-@role_required(Role.CUSTOMER_MANAGER, Role.MARKET_MANAGER)
+@allowed_if(takes_part_in_reviews)
 @require_POST
 def transition(request, username: str, month: str, name: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import has_role, works_own_cycle
 from core.months import month_end
 from customers.models import MarketType
 
@@ -28,10 +28,9 @@ from ..selectors import (
 from ..services import cycle_can_edit, schedule_set_day, weekly_summary_save
 from ..weeks import week_notes
 from .common import refusal, url_date, url_month
-from .plans import EVERYONE
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def calendar(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
     return render(request, "cycle/schedule.html", _calendar_context(request, cycle))
@@ -56,7 +55,7 @@ def _calendar_context(request, cycle) -> dict:
     }
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def day(request, username: str, month: str, date: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
     date = url_date(date)
@@ -105,7 +104,7 @@ def day(request, username: str, month: str, date: str):
     return render(request, "cycle/schedule_day.html", context, status=status)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 @require_POST
 def week_summary(request, username: str, month: str, date: str):
     """Save (an empty text clears) the summary of the week starting on ``date``."""

@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.decorators import allowed_if
+from accounts.policy import has_role, works_own_cycle
 from accounts.selectors import managers_visible_to
 from core.months import month_start
 from customers.models import MarketType, VisitMethod
@@ -56,7 +56,6 @@ from ..visit_log import (
     same_value,
 )
 from .common import refusal, url_date
-from .plans import EVERYONE
 
 TODAY = "cycle/today.html"
 LOG = "cycle/visit_log.html"
@@ -65,11 +64,11 @@ LOG = "cycle/visit_log.html"
 # --- the day's list -----------------------------------------------------------------------
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def today(request):
     """A customer manager's own day; anyone else picks a customer manager they may see."""
     picked = request.GET.get("date", "")
-    if request.user.effective_role == Role.CUSTOMER_MANAGER:
+    if works_own_cycle(request.user):
         if picked:
             return redirect("visits:day", url_date(picked).isoformat())
         return _own_day(request, timezone.localdate())
@@ -84,7 +83,7 @@ def today(request):
     return render(request, TODAY, context)
 
 
-@role_required(Role.CUSTOMER_MANAGER)
+@allowed_if(works_own_cycle)
 def day(request, date: str):
     picked = request.GET.get("date", "")
     if picked:
@@ -92,7 +91,7 @@ def day(request, date: str):
     return _own_day(request, url_date(date))
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def member_day(request, username: str, date: str):
     """A team member's day, read-only (whoever may see that manager's plan)."""
     picked = request.GET.get("date", "")
@@ -165,7 +164,7 @@ def _log_context(cycle, customer, visit, date, **extra) -> dict:
 
 
 # Only the customer's own manager records; to anyone else the page does not exist (404).
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 def log(request, date: str, customer_id: int):
     """The visit log page; POST is the whole page's form (the no-JS path)."""
     date, customer, cycle = _log_target(request, date, customer_id)
@@ -266,7 +265,7 @@ def _stamp(visit, user, op: str):
 FIELD_OPS = ("checkin", "checkout", "mark", "task")
 
 
-@role_required(*EVERYONE)
+@allowed_if(has_role)
 @require_POST
 def log_field(request, date: str, customer_id: int, name: str):
     """One field of the visit log (htmx): its own partial back, saved or refused.

@@ -1,0 +1,35 @@
+"""The brand list and one brand's page."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from accounts.policy import can_edit_catalog
+
+from ..selectors import (
+    brand_get,
+    brand_list,
+    brand_skus,
+    category_tree,
+    with_category_paths,
+)
+from .common import page_template
+
+# --- brands -----------------------------------------------------------------------------------
+
+
+@login_required
+def brand_index(request):
+    search = request.GET.get("q", "").strip()
+    context = {"brands": brand_list(search=search), "search": search}
+    return render(request, page_template(request, "brands/brand_list.html", "table"), context)
+
+
+@login_required
+def brand_detail(request, pk: int):
+    brand = brand_get(pk=pk)
+    context = {
+        "brand": brand,
+        "skus": with_category_paths(brand_skus(brand=brand), category_tree()),
+        "can_edit": can_edit_catalog(request.user),
+    }
+    return render(request, "brands/brand_detail.html", context)
