@@ -1,6 +1,7 @@
 """How much of each month's plan was carried out, counted in SQL for the monthly indicators
-(DESIGN.md §4 step 4, §5) and the ``no_visit`` warning rule. ``reports`` reads the cycle's
-records only through this module.
+(DESIGN.md §4 step 4, §5) and the ``no_visit`` warning rule. ``reports`` sits below ``cycle``
+and never imports it: the indicator job reads these counts through the hook of
+``reports/execution_source.py``, whose default source is ``month_execution`` here.
 
 What counts, in a month M (the cycle's month; a visit's date is a local date):
 - actions planned: the cycle's marketing actions that are not removed and are not temporary
@@ -25,12 +26,10 @@ import pandas as pd
 from django.db.models import Count, QuerySet
 
 from core.months import month_end, month_start
+from reports.execution_source import CUSTOMER_COUNTS, MANAGER_COUNTS
 
 from .models import MarketingAction, PlannedVisit, Visit
 from .models.visits import valid_visit_q
-
-MANAGER_COUNTS = ["actions_planned", "actions_done", "visits_planned", "visits_done"]
-CUSTOMER_COUNTS = ["visits_done", "actions_done"]
 
 
 def visits_in_month(month: dt.date) -> QuerySet[Visit]:
@@ -51,6 +50,12 @@ def _plan_actions(month: dt.date) -> QuerySet[MarketingAction]:
 def _grouped(queryset: QuerySet, key: str, count: Count) -> pd.Series:
     rows = queryset.values(key).annotate(n=count).order_by().values_list(key, "n")
     return pd.Series(dict(rows), dtype="int64")
+
+
+def month_execution(*, month: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The indicator job's source of execution counts (``REPORTS_EXECUTION_SOURCE``): per
+    manager and per customer."""
+    return execution_counts(month=month), customer_execution_counts(month=month)
 
 
 def execution_counts(*, month: dt.date) -> pd.DataFrame:

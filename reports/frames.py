@@ -41,9 +41,10 @@ from accounts.policy import customer_managers
 from brands.models import Category, Sku, SkuStatus
 from core.months import add_months, month_bounds, month_end
 from customers.models import Customer, CustomerStatus
-from cycle.execution_counts import customer_execution_counts, execution_counts
 from markets.models import Forecast, OrderLine, PriceCheck
 from markets.selectors import latest_checks
+
+from .execution_source import execution_counts
 
 # periods of the order lines: months back from M
 THIS, PREVIOUS, YEAR_AGO = 0, 1, 12
@@ -96,9 +97,10 @@ class Frames:
     inventory: pd.DataFrame
     # every retail price observed in M at an active customer: customer_id, sku_id, price
     prices: pd.DataFrame
-    # the month's plan carried out, from the cycles (cycle.execution_counts): per manager
-    # (index manager_id) actions_planned, actions_done, visits_planned, visits_done; per
-    # active customer (index customer_id) visits_done, actions_done; absent ones had none
+    # the month's plan carried out, from the cycles through the hook of
+    # reports/execution_source.py: per manager (index manager_id) actions_planned,
+    # actions_done, visits_planned, visits_done; per active customer (index customer_id)
+    # visits_done, actions_done; absent ones had none
     execution: pd.DataFrame
     customer_execution: pd.DataFrame
 
@@ -148,9 +150,8 @@ def _load_frames(month: dt.date, loaded) -> Frames:
         "shelf": _latest_checks("shelf", month, {"on_shelf": bool}),
         "inventory": _latest_checks("inventory", month, {"stock": "int64"}),
         "prices": _prices(month),
-        "execution": execution_counts(month=month),
-        "customer_execution": customer_execution_counts(month=month),
     }
+    others["execution"], others["customer_execution"] = execution_counts(month=month)
     has_year_ago = OrderLine.objects.filter(
         order_date__gte=add_months(month, -YEAR_AGO),
         order_date__lt=add_months(month, 1 - YEAR_AGO),

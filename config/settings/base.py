@@ -249,6 +249,10 @@ if CSP is not None:
 # (cycle/strategy/visit_source.py); empty skips the rule.
 CYCLE_VISIT_SOURCE = "cycle.execution_counts.valid_visits_by_customer"
 
+# Where the monthly indicators count the actions and visits planned and done (the hook of
+# reports/execution_source.py: reports sits below cycle); empty leaves those counts empty.
+REPORTS_EXECUTION_SOURCE = "cycle.execution_counts.month_execution"
+
 # --- Redis: broker and cache when REDIS_URL is set, otherwise in-process ---------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Seconds any one Redis connect or command may take (broker, result store, cache, /healthz):
