@@ -41,7 +41,7 @@ def role_of(user: User | AnonymousUser | None) -> Role | None:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    return Role(user.role)
+    return Role(user.role) if user.role in Role.values else None
 
 
 # --- the work scope -----------------------------------------------------------------------
@@ -112,7 +112,7 @@ def scope_of(user: User | AnonymousUser | None) -> Scope:
         return cached[1]
     role, pk, team_id = key
     scope = Scope(_REACH.get(role, Reach.NOTHING), pk, team_id) if role else Scope(Reach.NOTHING)
-    user._access_scope = (key, scope)
+    setattr(user, "_access_scope", (key, scope))  # noqa: B010 (AnonymousUser has no such field)
     return scope
 
 
@@ -268,11 +268,12 @@ def can_decide(user: Any, manager: User) -> bool:
 
 def can_give_guidance(user: Any, manager: User) -> bool:
     """Guidance and work arrangements for ``manager``: the market manager of their team."""
+    team = manager.team if manager.team_id else None
     return (
         leads_team(user)
         and is_cycle_keeper(manager)
-        and manager.team_id is not None
-        and manager.team.market_manager_id == user.pk
+        and team is not None
+        and team.market_manager_id == user.pk
     )
 
 
