@@ -9,8 +9,8 @@ import pandas as pd
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
 
-from imports.table import DUPLICATE_IN_FILE, Column, Table
-from imports.upsert import WriteCounts, upsert_frame
+from core.tabular.columns import DUPLICATE_IN_FILE, Column, Table
+from core.tabular.upsert import WriteCounts, upsert_frame
 
 from .models import Role, Team, User
 

@@ -163,8 +163,8 @@ def _measure(manager, runs: int, tmp: Path) -> None:
     from weasyprint import HTML
     from weasyprint.text.ffi import harfbuzz_subset
 
+    from core.pdf import NO_FETCHING
     from cycle import visit_sheet
-    from reports.pdf import NO_FETCHING
 
     if harfbuzz_subset is None:
         print("WARNING: HarfBuzz's subsetter is missing (libharfbuzz-subset0): slow fallback")
@@ -226,8 +226,8 @@ def _phases(sheet) -> list[tuple[str, float]]:
     and drawing the pages into the PDF with the font subset and compression (``write_pdf``)."""
     from weasyprint import HTML
 
+    from core.pdf import NO_FETCHING
     from cycle import visit_sheet
-    from reports.pdf import NO_FETCHING
 
     with visit_sheet._collecting_once():  # as in ``sheet_pdf``
         start = time.perf_counter()

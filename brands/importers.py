@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from imports.table import DUPLICATE_IN_FILE, Column, Table
-from imports.upsert import WriteCounts, upsert_frame
+from core.tabular.columns import DUPLICATE_IN_FILE, Column, Table
+from core.tabular.upsert import WriteCounts, upsert_frame
 
 from .models import Brand, Sku, SkuStatus
 

@@ -32,7 +32,7 @@ urlpatterns += i18n_patterns(
     path("imports/", include("imports.urls")),
     path("analysis/", include("reports.urls")),
     path("team/", include("reports.team_urls")),
-    path("exports/", include("reports.export_urls")),
+    path("exports/", include("core.export_urls")),
     path("plans/", include("cycle.urls")),
     path("feed/", include("cycle.feed_urls")),
     path("brand-tasks/", include("cycle.brand_task_urls")),

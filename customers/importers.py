@@ -7,8 +7,8 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from accounts.selectors import customer_manager_ids_by_username
-from imports.table import DUPLICATE_IN_FILE, Column, Table
-from imports.upsert import WriteCounts, upsert_frame
+from core.tabular.columns import DUPLICATE_IN_FILE, Column, Table
+from core.tabular.upsert import WriteCounts, upsert_frame
 
 from .models import (
     BusinessFormat,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from brands.selectors import key_skus
+from core.charts import bar_chart
 from core.months import add_months, previous_month
 from markets.selectors import (
     customer_key_sku_volumes,
@@ -14,7 +15,6 @@ from markets.selectors import (
     customer_sku_volumes,
     monthly_totals,
 )
-from reports.charts import bar_chart
 
 from .selectors import customer_can_edit, customer_get
 

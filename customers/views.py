@@ -6,10 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.export_jobs import export_is_large
+from core.export_views import start_export_job
+from core.pdf import pdf_response
 from core.xlsx import stamped, xlsx_response
-from reports.export_jobs import export_is_large
-from reports.pdf import pdf_response
-from reports.views_exports import start_export_job
 
 from .card_pdf import customer_card_pdf
 from .exports import customers_workbook

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from brands.models import Sku
 from core.month_field import MonthField
+from core.tabular.upload_checks import check_upload
 from customers.models import TIER_BANDS, BusinessFormat, MarketType
-from imports.upload_checks import check_upload
 
 from .models import (
     ACTION_TEXT_MAX_LENGTH,

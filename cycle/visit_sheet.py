@@ -32,9 +32,9 @@ from accounts.models import User
 from brands.models import Sku
 from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
+from core.pdf import FONTS, NO_FETCHING
 from customers.models import Customer
 from markets.selectors import last_checks_before, skus_ordered_by_customer
-from reports.pdf import FONTS, NO_FETCHING
 
 from .models import Cycle, MarketingAction
 from .selectors import plan_for

@@ -2,8 +2,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.tabular.upload_checks import check_upload
+
 from .models import ImportKind
-from .upload_checks import check_upload
 
 
 class UploadForm(forms.Form):

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 
 from core.heartbeat import beating
 from core.queue import enqueue
-from markets.order_copy import import_orders_copy
+from core.tabular.columns import RowError, Table
+from core.tabular.reading import ImportFileError, check_csv_lines, read_upload
+from core.tabular.upload_checks import check_content
+from core.tabular.upsert import WriteCounts
 
 from .job_failures import import_job_fail, import_job_give_up
-from .models import ImportJob, ImportKind, ImportStatus
-from .registry import IMPORTERS
-from .table import ImportFileError, RowError, Table, check_csv_lines, read_upload
-from .upload_checks import check_content
-from .upsert import WriteCounts
+from .models import ImportJob, ImportStatus
+from .registry import IMPORTERS, BulkCopy
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ def import_file(
     max_rows: int | None = None,
 ) -> ImportResult:
     """Validate the whole file; write it only if every row is good. ``use_copy`` picks the
-    PostgreSQL COPY path for orders (default: whenever the database is PostgreSQL).
+    kind's bulk path if it has one (``Importer.copy``, the PostgreSQL COPY of orders;
+    default: whenever the database is PostgreSQL).
     ``max_rows``: data rows the file may hold (default IMPORT_MAX_ROWS); an .xlsx that
     would expand past IMPORT_MAX_UNZIPPED_BYTES is refused before it is opened."""
     if kind not in IMPORTERS:
@@ -71,8 +72,9 @@ def import_file(
     max_rows = settings.IMPORT_MAX_ROWS if max_rows is None else max_rows
     try:
         with transaction.atomic():
-            if kind == ImportKind.ORDERS and use_copy:
-                _run_copy(result, content, filename, max_rows)
+            bulk_copy = IMPORTERS[kind].copy
+            if bulk_copy is not None and use_copy:
+                _run_copy(result, bulk_copy, content, filename, max_rows)
             else:
                 _run_portable(result, content, filename, max_rows)
             if not result.ok or dry_run:
@@ -97,14 +99,16 @@ def _run_portable(result: ImportResult, content: bytes, filename: str, max_rows:
         result.counts = importer.write(clean)
 
 
-def _run_copy(result: ImportResult, content: bytes, filename: str, max_rows: int) -> None:
+def _run_copy(
+    result: ImportResult, bulk_copy: BulkCopy, content: bytes, filename: str, max_rows: int
+) -> None:
     (
         result.errors,
         result.error_count,
         result.bad_row_count,
         result.rows_total,
         result.counts,
-    ) = import_orders_copy(
+    ) = bulk_copy(
         _as_csv(content, filename, max_rows),
         dry_run=result.dry_run,
         max_errors=settings.IMPORT_MAX_ERRORS,

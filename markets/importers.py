@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from brands.selectors import sku_prices_by_code
+from core.tabular.columns import DUPLICATE_IN_FILE, Column, Table
+from core.tabular.upsert import WriteCounts, upsert_frame
 from customers.selectors import customer_ids_by_code
-from imports.table import DUPLICATE_IN_FILE, Column, Table
-from imports.upsert import WriteCounts, upsert_frame
 
 from .models import Forecast, OrderLine
 

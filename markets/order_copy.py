@@ -18,8 +18,9 @@ import psycopg
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from imports.table import DUPLICATE_IN_FILE, ImportFileError, RowError, resolve_columns
-from imports.upsert import WriteCounts
+from core.tabular.columns import DUPLICATE_IN_FILE, RowError, resolve_columns
+from core.tabular.reading import ImportFileError
+from core.tabular.upsert import WriteCounts
 
 from .importers import NO_PRICE, ORDER_COLUMNS, UNKNOWN_CUSTOMER, UNKNOWN_SKU
 

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from imports.table import DUPLICATE_IN_FILE, Column, Table
-from imports.upsert import upsert_frame
+from core.tabular.columns import DUPLICATE_IN_FILE, Column, Table
+from core.tabular.upsert import upsert_frame
 
 from .models import CHECK_MODELS, Forecast, MarketInfo
 
@@ -52,7 +52,7 @@ def forecasts_check(
     *, rows: pd.DataFrame, month: dt.date, customer_ids_by_code: dict[str, int]
 ) -> tuple[dict[int, int], Table]:
     """Check the rows of a file of forecasts for ``month`` limited to the given customers
-    (``imports.table.read_upload`` reads it); writes nothing. Returns customer id → cartons
+    (``core.tabular.reading.read_upload`` reads it); writes nothing. Returns customer id → cartons
     (empty unless every row is good) and the table with its errors. A month column, when
     present, must name ``month``. Raises ImportFileError for a file without the columns."""
     table = Table(rows, PLAN_FORECAST_COLUMNS)

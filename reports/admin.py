@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_lists import ReferenceSearchMixin, month_filter
 from core.read_only_admin import ReadOnlyAdmin
 
-from .models import CustomerIndicator, ExportJob, IndicatorRun, ManagerIndicator, ScopeIndicator
+from .models import CustomerIndicator, IndicatorRun, ManagerIndicator, ScopeIndicator
 
 
 @admin.register(ScopeIndicator)
@@ -95,25 +95,3 @@ class IndicatorRunAdmin(ReadOnlyAdmin):
     list_filter = ["status", "month"]
     search_fields = ["error", "step"]
     date_hierarchy = "started_at"
-
-
-@admin.register(ExportJob)
-class ExportJobAdmin(ReadOnlyAdmin):
-    """Who exported what and whether it worked; the file itself is only for its requester
-    (the download view), so the admin does not link it."""
-
-    list_display = [
-        "created_at",
-        "kind",
-        "requested_by",
-        "status",
-        "progress",
-        "rows_total",
-        "rows_written",
-        "finished_at",
-    ]
-    list_filter = ["status", "kind"]
-    search_fields = ["requested_by__username", "filename", "error"]
-    list_select_related = ["requested_by"]
-    exclude = ["file"]
-    date_hierarchy = "created_at"

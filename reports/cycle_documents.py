@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from accounts.models import User
+from core.pdf import render_pdf
 from cycle.evaluation_figures import evaluation_figures
 from cycle.improvements import cycle_improvements
 from cycle.models import Cycle, WeeklySummary
@@ -27,8 +28,6 @@ from cycle.selectors import (
     plan_history,
     schedule_days,
 )
-
-from .pdf import render_pdf
 
 
 @dataclass

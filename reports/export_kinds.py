@@ -1,13 +1,10 @@
-"""The exports that may run as jobs (reports.export_jobs): for each kind, how many rows an
-export of given parameters has, and how to write it — as the requester, whose permissions are
-checked again when the worker writes the file, so that a job never shows more than the page
-would. Parameters are the page's query, stored as JSON on the job."""
+"""The exports that may run as jobs (core.export_jobs, registered there by name when
+ReportsConfig.ready() imports this module): for each kind, how many rows an export of given
+parameters has, and how to write it — as the requester, whose permissions are checked again
+when the worker writes the file, so that a job never shows more than the page would.
+Parameters are the page's query, stored as JSON on the job."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
@@ -15,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from core.export_jobs import ExportKind, register_kind
 from core.months import current_month, parse_month
 from core.xlsx import stamped, write_workbook
 from customers.exports import write_customers
@@ -25,20 +23,6 @@ from cycle.visit_audit import visit_audit
 
 from .exports import Scope, export_count, export_table, parse_scope, write_csv, write_xlsx
 from .selectors import export_scope_allowed
-
-Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class ExportKind:
-    label: str
-    # (user, params) → rows; refuses what the user may not see (PermissionDenied, Http404)
-    count: Callable[[User, dict], int]
-    # (user, params, binary file, progress) → rows written
-    write: Callable[[User, dict, BinaryIO, Progress | None], int]
-    # params → the download's file name
-    filename: Callable[[dict], str]
-
 
 # --- the customer list (customers:export) -------------------------------------------------
 
@@ -152,8 +136,6 @@ VISIT_AUDIT = ExportKind(
 )
 
 
-KINDS: dict[str, ExportKind] = {
-    "customers": CUSTOMERS,
-    "indicators": INDICATORS,
-    "visit_audit": VISIT_AUDIT,
-}
+register_kind("customers", CUSTOMERS)
+register_kind("indicators", INDICATORS)
+register_kind("visit_audit", VISIT_AUDIT)

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from core.export_jobs import ExportRefused
 from core.spreadsheet_text import spreadsheet_value
 from core.xlsx import CHUNK, Column, Sheet, write_workbook
 
@@ -121,7 +122,7 @@ RATES = {
 MONEY = {"amount", "avg_price"}
 
 
-class ExportError(Exception):
+class ExportError(ExportRefused):
     """A bad scope, or a month that was not computed: the message says which."""
 
 
@@ -165,7 +166,7 @@ def _check_computed(month: dt.date) -> None:
 
 def export_count(*, month: dt.date, kind: str, scope: Scope) -> int:
     """How many rows ``export_table`` would give, counted in SQL (a large export runs as a
-    job, reports.export_jobs)."""
+    job, core.export_jobs)."""
     _check_computed(month)
     if kind in ("brand", "category"):
         types = [ObjectType.SKU, ObjectType.BRAND] if kind == "brand" else [ObjectType.CATEGORY]

@@ -1,14 +1,15 @@
-"""Celery tasks of the monthly indicators and of the export jobs; thin wrappers around
-reports.services, reports.jobs and reports.export_jobs. All are idempotent: a rerun
-replaces the month's rows; a queued run or an export job runs once, and a task delivered
+"""Celery tasks of the monthly indicators; thin wrappers around reports.services and
+reports.jobs (the export jobs' tasks are in core.tasks, under their old names
+``reports.tasks.run_export_job`` and ``reports.tasks.purge_export_jobs``). All are
+idempotent: a rerun replaces the month's rows; a queued run runs once, and a task delivered
 again (acks_late, after its worker died) for one that started, finished or failed does
 nothing."""
 
 from celery import shared_task
 
+from core.export_jobs import export_jobs_sweep
 from core.months import parse_month, previous_month
 
-from .export_jobs import export_job_run, export_jobs_purge, export_jobs_sweep
 from .jobs import indicator_runs_sweep
 from .services import indicators_compute
 
@@ -26,20 +27,6 @@ def compute_month(month: str, run_id: int | None = None) -> dict:
 def compute_previous_month() -> dict:
     """The monthly schedule: on the 1st, the month that just ended (Asia/Shanghai)."""
     return compute_month(f"{previous_month():%Y-%m}")
-
-
-@shared_task(acks_late=True)
-def run_export_job(job_id: int) -> str | None:
-    """Write one export job's file (reports.export_jobs); a rerun leaves a job alone once it
-    has started."""
-    job = export_job_run(job_id=job_id)
-    return job.status if job else None
-
-
-@shared_task
-def purge_export_jobs() -> int:
-    """Daily: delete export jobs and their files older than EXPORT_KEEP_DAYS."""
-    return export_jobs_purge()
 
 
 @shared_task

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import access_manager, leads_team, works_own_cycle
 from accounts.selectors import teams_visible_to
+from core.export_jobs import export_is_large
+from core.export_views import start_export_job
 from core.months import add_months
 from core.xlsx import XLSX
 from cycle.improvements import open_improvements
@@ -21,14 +23,12 @@ from cycle.services import cycle_can_edit, cycle_save_problems
 from cycle.views.common import plan_month
 
 from .analysis import brand_context, manager_context, month_choice, team_context
-from .export_jobs import export_is_large
 from .export_kinds import INDICATORS, indicator_scope
 from .exports import ExportError, export_count
 from .forms import ExportForm, ProblemsForm, RecomputeForm
 from .jobs import indicators_request
 from .models import RunStatus
 from .selectors import can_recompute, latest_run
-from .views_exports import start_export_job
 
 
 @login_required

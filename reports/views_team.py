@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from accounts.decorators import allowed_if
 from accounts.policy import can_see_team_board
+from core.pdf import pdf_response, render_pdf
 from core.xlsx import stamped, workbook_bytes, xlsx_response
 from cycle.views.common import url_month
 
-from .pdf import pdf_response, render_pdf
 from .team_board import TeamBoard, team_board
 from .team_board_export import team_board_sheets
 

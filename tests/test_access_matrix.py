@@ -46,11 +46,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from brands.models import Category
+from core.models import ExportJob, ExportStatus
 from core.months import add_months, current_month
 from cycle.models import ArrangementTarget, Cycle, FeedEntry, Improvement, MarketingAction
 from cycle.services import arrangement_post
 from imports.models import ImportJob
-from reports.models import ExportJob, ExportStatus, IndicatorRun, RunStatus
+from reports.models import IndicatorRun, RunStatus
 from tests.conftest import two_teams
 from tests.factories import (
     CategoryNodeFactory,

@@ -118,8 +118,8 @@ def test_export_job_runs_in_a_real_worker(worker):
 
     from openpyxl import load_workbook
 
-    from reports.models import ExportJob, ExportStatus
-    from reports.tasks import run_export_job
+    from core.models import ExportJob, ExportStatus
+    from core.tasks import run_export_job
     from tests.factories import AdminUserFactory, CustomerFactory
 
     CustomerFactory(code="W2", name="工人二店")

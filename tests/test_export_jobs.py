@@ -10,12 +10,11 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from reports import export_kinds
-from reports.export_jobs import export_job_run, export_job_start, export_jobs_purge
+from core import export_jobs
+from core.export_jobs import export_job_run, export_job_start, export_jobs_purge
+from core.models import ExportJob, ExportStatus
 from reports.models import (
     CustomerIndicator,
-    ExportJob,
-    ExportStatus,
     IndicatorRun,
     ManagerIndicator,
 )
@@ -158,8 +157,8 @@ def test_progress_is_reported_while_writing(team, monkeypatch):
         target.write(b"a,b\n")
         return 6
 
-    fake = export_kinds.ExportKind("测试", lambda u, p: 6, write, lambda p: "test.csv")
-    monkeypatch.setitem(export_kinds.KINDS, "test", fake)
+    fake = export_jobs.ExportKind("测试", lambda u, p: 6, write, lambda p: "test.csv")
+    monkeypatch.setitem(export_jobs.KINDS, "test", fake)
     job = export_job_start(kind="test", params={}, by=team["mm_a"], rows=6)
     export_job_run(job_id=job.pk)
     assert seen == [(ExportStatus.RUNNING, 50, 3)]
@@ -199,8 +198,8 @@ def test_failure_is_recorded_with_the_error_and_no_file(team, media, monkeypatch
         target.write(b"half a file")
         raise RuntimeError("磁盘已满")
 
-    fake = export_kinds.ExportKind("测试", lambda u, p: 1, write, lambda p: "test.xlsx")
-    monkeypatch.setitem(export_kinds.KINDS, "broken", fake)
+    fake = export_jobs.ExportKind("测试", lambda u, p: 1, write, lambda p: "test.xlsx")
+    monkeypatch.setitem(export_jobs.KINDS, "broken", fake)
     job = export_job_start(kind="broken", params={}, by=team["mm_a"], rows=1)
     job = export_job_run(job_id=job.pk)
     job.refresh_from_db()

@@ -18,18 +18,18 @@ import pytest
 from django.utils import timezone
 
 from config.celery_app import app
+from core.export_jobs import export_job_start
+from core.models import ExportJob, ExportStatus
+from core.tasks import run_export_job
 from customers.models import Customer
 from imports.models import ImportJob, ImportStatus
 from imports.tasks import run_import_job, sweep_stale_import_jobs
-from reports.export_jobs import export_job_start
 from reports.models import (
     CustomerIndicator,
-    ExportJob,
-    ExportStatus,
     IndicatorRun,
     RunStatus,
 )
-from reports.tasks import compute_month, run_export_job, sweep_stale_jobs
+from reports.tasks import compute_month, sweep_stale_jobs
 from tests.factories import CustomerFactory, OrderLineFactory
 
 ROOT = Path(__file__).resolve().parent.parent

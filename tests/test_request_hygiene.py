@@ -14,11 +14,11 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from core.models import ExportJob
 from core.months import month_start
 from core.request_hygiene import RequestHygieneMiddleware
 from customers.models import Customer
 from cycle.models import Visit, WeeklySummary
-from reports.models import ExportJob
 from tests.factories import CustomerFactory, CycleFactory
 
 pytestmark = pytest.mark.django_db

@@ -31,9 +31,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from core.models import ExportJob
 from core.months import add_months, current_month
 from cycle.models import Cycle, FeedRead, MarketingAction, Visit
-from reports.models import ExportJob
 from tests import test_access_matrix as matrix
 from tests.factories import CycleFactory, MarketingActionFactory
 

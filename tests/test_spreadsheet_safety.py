@@ -14,12 +14,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.models import ExportJob, ExportStatus
 from core.spreadsheet_text import spreadsheet_value
 from core.text import has_control_characters
 from reports.models import (
     CustomerIndicator,
-    ExportJob,
-    ExportStatus,
     IndicatorRun,
     ManagerIndicator,
     ObjectType,

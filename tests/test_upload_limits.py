@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from core.tabular.upload_checks import CappedTemporaryFileUploadHandler, check_content
 from cycle.services import plan_forecasts_import
 from imports.models import ImportJob
 from imports.services import import_job_create
-from imports.upload_checks import CappedTemporaryFileUploadHandler, check_content
 from markets.models import Forecast
 from tests.factories import CycleFactory
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "reports",
     "imports",
     "home",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -192,7 +193,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "imports.upload_checks.CappedTemporaryFileUploadHandler",
+    "core.tabular.upload_checks.CappedTemporaryFileUploadHandler",
 ]
 
 # --- Login throttling (django-axes) ------------------------------------------------------

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from imports.table import ImportFileError, RowError, read_upload
-from imports.upload_checks import check_content
+from core.tabular.columns import RowError
+from core.tabular.reading import ImportFileError, read_upload
+from core.tabular.upload_checks import check_content
 from markets.services import forecasts_check, forecasts_save
 
 from ..models import (

@@ -6,11 +6,11 @@ from django.shortcuts import render
 
 from accounts.decorators import allowed_if
 from accounts.policy import can_see_team_board
+from core.export_jobs import export_is_large
+from core.export_views import start_export_job
 from core.months import current_month
 from core.xlsx import workbook_bytes, xlsx_response
-from reports.export_jobs import export_is_large
 from reports.export_kinds import audit_filename
-from reports.views_exports import start_export_job
 
 from ..audit_export import audit_row_count, audit_sheets
 from ..visit_audit import visit_audit

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import allowed_if
 from accounts.policy import can_edit_cycle, has_role, works_own_cycle
-from imports.table import more_errors_note
+from core.tabular.columns import more_errors_note
 
 from ..forecast_grid import forecast_rows
 from ..forms import ForecastCellForm, ForecastImportForm

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.decorators import allowed_if
 from accounts.policy import has_role
-from reports.pdf import pdf_response
+from core.pdf import pdf_response
 
 from .. import visit_sheet
 from .common import url_date

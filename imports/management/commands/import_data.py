@@ -4,9 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.tabular.columns import more_errors_note
 from imports.models import ImportKind
 from imports.services import import_file
-from imports.table import more_errors_note
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from reports.charts import sparkline
+from core.charts import sparkline
 
 register = template.Library()
 

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import views_exports
+from . import export_views
 
 app_name = "exports"
 urlpatterns = [
-    path("<int:pk>/", views_exports.job, name="job"),
-    path("<int:pk>/download/", views_exports.download, name="download"),
+    path("<int:pk>/", export_views.job, name="job"),
+    path("<int:pk>/download/", export_views.download, name="download"),
 ]

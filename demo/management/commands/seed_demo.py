@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: realistic demo data (see core/demo)."""
+"""``manage.py seed_demo``: realistic demo data (see demo/)."""
 
 import time
 
@@ -6,12 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.demo.flush import demo_conflicts, flush_demo_tables
-from core.demo.logins import demo_people, login_lines
-from core.demo.scale import SCALES
-from core.demo.seed import seed
 from core.months import add_months
 from customers.selectors import customers_exist
+from demo.flush import demo_conflicts, flush_demo_tables
+from demo.logins import demo_people, login_lines
+from demo.scale import SCALES
+from demo.seed import seed
 from reports.services import indicators_compute
 
 MAX_MONTHS = 60

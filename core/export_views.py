@@ -9,11 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
-from .export_jobs import export_job_for, export_job_start, recent_export_jobs
-from .export_kinds import KINDS
+from .export_jobs import KINDS, export_job_for, export_job_start, recent_export_jobs
 from .models import ExportStatus
 
-PAGE = "reports/export_job.html"
+PAGE = "core/export_job.html"
 
 
 def start_export_job(request, *, kind: str, params: dict, rows: int):
@@ -23,7 +22,7 @@ def start_export_job(request, *, kind: str, params: dict, rows: int):
     while it is queued or fresh — and goes to its page."""
     if request.method != "POST":
         context = {"label": KINDS[kind].label, "rows": rows, "action": request.get_full_path()}
-        return render(request, "reports/export_start.html", context)
+        return render(request, "core/export_start.html", context)
     job = export_job_start(kind=kind, params=params, by=request.user, rows=rows)
     return redirect("exports:job", pk=job.pk)
 

@@ -1,9 +1,10 @@
 """Exports too large for a request (more rows than ``EXPORT_SYNC_MAX_ROWS``) run as Celery
 jobs: the request records the job and queues it on commit; a worker writes the file in chunks
-(``reports.export_kinds``), reporting its progress on the job row, which the job's page polls;
-the file is then downloaded by the requester only. The same user asking for the same export
-again while it waits or runs, or soon after it finished (``EXPORT_REUSE_SECONDS``), gets that
-job instead of a new one.
+(the job's kind, an ``ExportKind`` that its app registered with ``register_kind``),
+reporting its progress on the job row, which the job's page polls; the file is then
+downloaded by the requester only. The same user asking for the same export again while it
+waits or runs, or soon after it finished (``EXPORT_REUSE_SECONDS``), gets that job instead
+of a new one.
 
 Running a job is idempotent: a job that is not pending (done, failed, or taken by another
 worker) is left alone. A failure is recorded on the job with its message, and leaves no file;
@@ -17,9 +18,14 @@ import json
 import logging
 import tempfile
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
@@ -28,32 +34,59 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from core.heartbeat import beating, running_stale_before, stale_message, waiting_stale_before
+from core.models import ExportJob, ExportStatus
 from core.queue import enqueue
 
-from .export_kinds import KINDS
-from .exports import ExportError
-from .models import ExportJob, ExportStatus
-
 logger = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    label: str
+    # (user, params) → rows; refuses what the user may not see (PermissionDenied, Http404)
+    count: Callable[[Any, dict], int]
+    # (user, params, binary file, progress) → rows written
+    write: Callable[[Any, dict, BinaryIO, Progress | None], int]
+    # params → the download's file name
+    filename: Callable[[dict], str]
+
+
+class ExportRefused(Exception):
+    """An export refused for a reason the user can act on: its message is shown on the job's
+    page as it is."""
+
+
+# The kinds by name, filled by the apps that define them (each app's ``ready()`` imports its
+# module of kinds): core knows no app, a job names its kind and the worker looks it up here.
+KINDS: dict[str, ExportKind] = {}
+
+
+def register_kind(name: str, kind: ExportKind) -> None:
+    if KINDS.get(name, kind) is not kind:
+        raise ValueError(f"export kind {name!r} is registered twice")
+    KINDS[name] = kind
 
 
 def export_is_large(rows: int) -> bool:
     return rows > settings.EXPORT_SYNC_MAX_ROWS
 
 
-def export_job_start(*, kind: str, params: dict, by: User, rows: int) -> ExportJob:
+def export_job_start(*, kind: str, params: dict, by: AbstractBaseUser, rows: int) -> ExportJob:
     """The job for this export: the same user's identical one still waiting, running or
     finished within ``EXPORT_REUSE_SECONDS`` if there is one (a repeated click, a reload),
     otherwise a new job, queued once the request's transaction commits."""
-    from .tasks import run_export_job
+    from core.tasks import run_export_job
 
     if kind not in KINDS:
         raise ValueError(kind)
     with transaction.atomic():
         # one user's requests one after the other, so two identical clicks get one job
-        User.objects.select_for_update().filter(pk=by.pk).values_list("pk", flat=True).first()
+        get_user_model().objects.select_for_update().filter(pk=by.pk).values_list(
+            "pk", flat=True
+        ).first()
         reused = _reusable_job(kind=kind, params=params, by=by)
         if reused is not None:
             return reused
@@ -72,7 +105,7 @@ def export_job_start(*, kind: str, params: dict, by: User, rows: int) -> ExportJ
     return job
 
 
-def _reusable_job(*, kind: str, params: dict, by: User) -> ExportJob | None:
+def _reusable_job(*, kind: str, params: dict, by: AbstractBaseUser) -> ExportJob | None:
     fresh_since = timezone.now() - dt.timedelta(seconds=settings.EXPORT_REUSE_SECONDS)
     candidates = ExportJob.objects.filter(requested_by=by, kind=kind).filter(
         Q(status__in=(ExportStatus.PENDING, ExportStatus.RUNNING))
@@ -163,12 +196,12 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
 def _message(exc: Exception) -> str:
     if isinstance(exc, PermissionDenied | Http404):
         return _("无权导出这些数据。")
-    if isinstance(exc, ExportError):
+    if isinstance(exc, ExportRefused):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
-def export_job_for(*, user: User, pk: int) -> ExportJob:
+def export_job_for(*, user: AbstractBaseUser, pk: int) -> ExportJob:
     """The job, for its requester only: anyone else gets 404, as for a job that does not
     exist."""
     job = ExportJob.objects.filter(pk=pk, requested_by=user).first()
@@ -177,7 +210,7 @@ def export_job_for(*, user: User, pk: int) -> ExportJob:
     return job
 
 
-def recent_export_jobs(*, user: User, limit: int = 10):
+def recent_export_jobs(*, user: AbstractBaseUser, limit: int = 10):
     return ExportJob.objects.filter(requested_by=user)[:limit]
 
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.demo.logins import demo_people, login_lines
+from demo.logins import demo_people, login_lines
 
 
 class Command(BaseCommand):
