@@ -4,7 +4,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 import accounts.urls
+import customers.urls
 import home.urls
+import markets.customer_urls
 from core import health
 
 # templates/400.html … 503.html in the URL's language; the 500 view needs no database and
@@ -27,11 +29,21 @@ urlpatterns = [
 # Chinese at /, English at /en/… (the language switch sets the same preference).
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("customers/", include("customers.urls")),
+    # the customer pages of customers/ and, showing market data, markets/ share the one
+    # namespace "customers" (customers sits below markets and routes nothing of it)
+    path(
+        "customers/",
+        include(
+            (
+                [*customers.urls.urlpatterns, *markets.customer_urls.urlpatterns],
+                customers.urls.app_name,
+            )
+        ),
+    ),
     path("brands/", include("brands.urls")),
     path("imports/", include("imports.urls")),
-    path("analysis/", include("reports.urls")),
-    path("team/", include("reports.team_urls")),
+    path("analysis/", include("cycle.analysis_urls")),
+    path("team/", include("cycle.team_urls")),
     path("exports/", include("core.export_urls")),
     path("plans/", include("cycle.urls")),
     path("feed/", include("cycle.feed_urls")),

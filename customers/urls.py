@@ -1,3 +1,6 @@
+"""The customer list, its export and the edit form; the detail page and the card show
+market data and are markets' (markets/customer_urls.py, joined here by config/urls.py)."""
+
 from django.urls import path
 
 from . import views
@@ -6,7 +9,5 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_index, name="list"),
     path("export.xlsx", views.customer_export, name="export"),
-    path("<int:pk>/", views.customer_detail, name="detail"),
-    path("<int:pk>/card.pdf", views.customer_card, name="card"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
 ]

@@ -8,14 +8,11 @@ from django.views.decorators.http import require_http_methods
 
 from core.export_jobs import export_is_large
 from core.export_views import start_export_job
-from core.pdf import pdf_response
 from core.xlsx import stamped, xlsx_response
 
-from .card_pdf import customer_card_pdf
 from .exports import customers_workbook
 from .filters import PAGE_SIZES, CustomerFilter, list_params, page_size
 from .forms import CustomerEditForm
-from .overview import customer_overview
 from .selectors import (
     customer_can_edit,
     customer_filter_choices,
@@ -59,18 +56,6 @@ def customer_export(request):
         # a big list is written by a worker; its page links the file when it is ready
         return start_export_job(request, kind="customers", params=request.GET.dict(), rows=rows)
     return xlsx_response(customers_workbook(customers.qs), stamped("customers"))
-
-
-@login_required
-def customer_detail(request, pk: int):
-    return render(request, "customers/detail.html", customer_overview(user=request.user, pk=pk))
-
-
-@login_required
-def customer_card(request, pk: int):
-    context = customer_overview(user=request.user, pk=pk)
-    pdf = customer_card_pdf(context, base_url=request.build_absolute_uri("/"))
-    return pdf_response(pdf, f"customer-{context['customer'].code}.pdf")
 
 
 @login_required

@@ -127,3 +127,15 @@ class BrandTaskForm(forms.Form):
     def __init__(self, *args, trade_areas=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["trade_areas"].choices = [(t, t) for t in trade_areas]
+
+
+class ProblemsForm(forms.Form):
+    """The problems and their causes, written on the analysis page into the next plan."""
+
+    month = MonthField(label=_("月份"))
+    problems = forms.CharField(
+        label=_("问题与原因"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("针对本月预警和市场状态，写下主要问题及其原因，作为制定月计划的依据。"),
+    )

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from reports import views_documents
-
+from .views import documents as views_documents
 from .views import evaluation, forecasts, guidance, plans, schedule
 from .views import tasks as task_views
 

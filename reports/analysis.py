@@ -1,21 +1,17 @@
-"""What the analysis pages (step 1 分析) show, assembled from the selectors."""
+"""The indicator part of the analysis pages (step 1 分析): the month shown, the months
+computed and the toolbar (recompute, exports) every analysis page has, and the whole of the
+brand page. The manager and team pages add the cycle's warnings and problems to this in
+cycle/analysis_page.py (reports sits below cycle and does not import it)."""
 
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.policy import access_manager, access_team
-from accounts.selectors import managers_visible_to
-from core.months import add_months, parse_month, previous_month
-from cycle.selectors import cycle_for
-from cycle.services import cycle_can_edit
-from cycle.strategy.cache import warnings_evaluate_cached, warnings_summary_cached
-from cycle.strategy.engine import IndicatorsMissing
+from core.months import parse_month, previous_month
 
-from .models import ManagerIndicator, ScopeType
+from .models import ScopeType
 from .selectors import (
     can_recompute,
     can_view_company_brands,
@@ -24,12 +20,9 @@ from .selectors import (
     key_brand_rates,
     key_sku_rates,
     latest_run,
-    manager_indicators,
     market_state,
     team_codes_for_brand_view,
 )
-
-WARNED_CUSTOMERS_PER_PAGE = 25
 
 EXPORT_KINDS = [
     ("brand", _("品牌指标")),
@@ -49,7 +42,9 @@ def month_choice(text: str | None) -> dt.date:
     return months[0] if months else previous_month()
 
 
-def _common(*, user: User, month: dt.date, export_scope: str) -> dict:
+def indicator_context(*, user: User, month: dt.date, export_scope: str) -> dict:
+    """What every analysis page shows of the indicators: the month, the months computed, the
+    last run and the toolbar (recompute; exports of ``export_scope``)."""
     return {
         "month": month,
         "months": computed_months(),
@@ -61,74 +56,6 @@ def _common(*, user: User, month: dt.date, export_scope: str) -> dict:
     }
 
 
-def manager_context(
-    *, user: User, username: str, month: dt.date, rule: str = "", page: str | None = None
-) -> dict:
-    manager = access_manager(user, username)
-    scope = (ScopeType.MANAGER, manager.username)
-    # The analysis of month M's data opens the cycle of M+1: its problems feed that plan.
-    cycle = cycle_for(user=user, manager=manager, month=add_months(month, 1))
-    return _common(user=user, month=month, export_scope=f"manager:{manager.username}") | {
-        "manager": manager,
-        "cycle": cycle,
-        "can_edit_problems": cycle_can_edit(user=user, cycle=cycle),
-        **_warnings(manager=manager, month=month, rule=rule, page=page),
-        "indicator": ManagerIndicator.objects.filter(manager=manager, month=month).first(),
-        "key_skus": key_sku_rates(scope_type=scope[0], scope_key=scope[1], month=month),
-        "market": market_state(scope_type=scope[0], scope_key=scope[1], month=month),
-    }
-
-
-def team_context(*, user: User, code: str, month: dt.date) -> dict:
-    team = access_team(user, code)
-    members = managers_visible_to(user=user).filter(team=team)
-    rows = manager_indicators(managers=members, month=month)
-    try:
-        counts = {c.manager_id: c for c in warnings_summary_cached(managers=members, month=month)}
-    except IndicatorsMissing:
-        counts = {}
-    return _common(user=user, month=month, export_scope=f"team:{team.code}") | {
-        "team": team,
-        "managers": [{"indicator": row, "warnings": counts.get(row.manager_id)} for row in rows],
-        "key_skus": key_sku_rates(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
-        "market": market_state(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
-    }
-
-
-def _warnings(*, manager: User, month: dt.date, rule: str, page: str | None) -> dict:
-    """One page of the month's warnings grouped by customer (only ``rule``'s when given),
-    the count per rule, and the rules that could not run."""
-    try:
-        found = warnings_evaluate_cached(manager=manager, month=month)
-    except IndicatorsMissing:
-        return {"warning_page": None, "skipped_rules": [], "warning_count": 0, "rule_counts": []}
-    counts: dict[str, dict] = {}
-    for warning in found:
-        entry = counts.setdefault(
-            warning.rule_code, {"code": warning.rule_code, "name": warning.rule_name, "n": 0}
-        )
-        entry["n"] += 1
-    groups: dict[int, dict] = {}
-    for warning in (w for w in found if not rule or w.rule_code == rule):
-        group = groups.setdefault(
-            warning.customer_id,
-            {
-                "id": warning.customer_id,
-                "code": warning.customer_code,
-                "name": warning.customer_name,
-                "warnings": [],
-            },
-        )
-        group["warnings"].append(warning)
-    return {
-        "warning_page": Paginator(list(groups.values()), WARNED_CUSTOMERS_PER_PAGE).get_page(page),
-        "skipped_rules": found.skipped,
-        "warning_count": len(found),
-        "rule_counts": list(counts.values()),
-        "rule": rule,
-    }
-
-
 def brand_context(*, user: User, team_code: str, month: dt.date) -> dict:
     if not can_view_company_brands(user=user):
         raise PermissionDenied
@@ -137,7 +64,7 @@ def brand_context(*, user: User, team_code: str, month: dt.date) -> dict:
         scope, export_scope = (ScopeType.TEAM, team_code), f"team:{team_code}"
     else:
         team_code, scope, export_scope = "", (ScopeType.COMPANY, ""), "company"
-    return _common(user=user, month=month, export_scope=export_scope) | {
+    return indicator_context(user=user, month=month, export_scope=export_scope) | {
         "teams": teams,
         "team_code": team_code,
         "key_brands": key_brand_rates(scope_type=scope[0], scope_key=scope[1], month=month),

@@ -16,12 +16,3 @@ class ExportForm(forms.Form):
     scope = forms.CharField(required=False)
     format = forms.ChoiceField(choices=[(f, f) for f in FORMATS], required=False)
 
-
-class ProblemsForm(forms.Form):
-    month = MonthField(label=_("月份"))
-    problems = forms.CharField(
-        label=_("问题与原因"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("针对本月预警和市场状态，写下主要问题及其原因，作为制定月计划的依据。"),
-    )

@@ -25,7 +25,7 @@ from reports.models import (
     ScopeIndicator,
     ScopeType,
 )
-from reports.team_board import rank_and_sort, ranking_rows, team_average
+from cycle.team_board import rank_and_sort, ranking_rows, team_average
 from tests.factories import (
     BrandFactory,
     CustomerManagerFactory,

@@ -10,9 +10,9 @@ from core.export_jobs import export_is_large
 from core.export_views import start_export_job
 from core.months import current_month
 from core.xlsx import workbook_bytes, xlsx_response
-from reports.export_kinds import audit_filename
 
 from ..audit_export import audit_row_count, audit_sheets
+from ..export_kinds import audit_filename
 from ..visit_audit import visit_audit
 from .common import url_month
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from core.xlsx import DATETIME, PERCENT, Column, Sheet
-from cycle.steps import AHEAD, CURRENT, DONE
 
+from .steps import AHEAD, CURRENT, DONE
 from .team_board import INDICATORS, TeamBoard
 
 # how a step's state prints in a cell

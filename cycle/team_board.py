@@ -21,14 +21,14 @@ from accounts.models import Team, User
 from accounts.policy import can_see_team_board
 from accounts.selectors import managers_visible_to, teams_visible_to
 from core.months import current_month, previous_month
-from cycle.evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts_by_cycle, rate
-from cycle.improvements import NO_ITEMS, improvement_summary_by_cycle
-from cycle.models import Cycle
-from cycle.selectors import pending_improvements, submitted_evaluations, submitted_plans
-from cycle.steps import DONE, Step, cycle_steps
+from reports.models import ManagerIndicator
+from reports.selectors import is_computed, key_brand_coverage_by_manager, manager_indicators
 
-from .models import ManagerIndicator
-from .selectors import is_computed, key_brand_coverage_by_manager, manager_indicators
+from .evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts_by_cycle, rate
+from .improvements import NO_ITEMS, improvement_summary_by_cycle
+from .models import Cycle
+from .selectors import pending_improvements, submitted_evaluations, submitted_plans
+from .steps import DONE, Step, cycle_steps
 
 # The ranked indicators, in the table's order: key, column label. Higher is better for all.
 INDICATORS = [

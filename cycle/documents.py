@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.pdf import render_pdf
-from cycle.evaluation_figures import evaluation_figures
-from cycle.improvements import cycle_improvements
-from cycle.models import Cycle, WeeklySummary
-from cycle.selectors import (
+
+from .evaluation_figures import evaluation_figures
+from .improvements import cycle_improvements
+from .models import Cycle, WeeklySummary
+from .selectors import (
     Day,
     action_counts,
     cycle_rows,

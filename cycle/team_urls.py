@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_team
+from .views import team_board as views_team
 
 app_name = "team"
 urlpatterns = [

@@ -1,5 +1,7 @@
 """Everything the customer detail page and the printed card show, read in a fixed number
-of queries through each app's selectors."""
+of queries through each app's selectors. The page is the customer with what they bought and
+what was observed at them, so it lives here, above customers (markets/customer_views.py;
+its URLs keep the ``customers`` namespace, config/urls.py)."""
 
 import datetime as dt
 
@@ -9,14 +11,14 @@ from accounts.models import User
 from brands.selectors import key_skus
 from core.charts import bar_chart
 from core.months import add_months, previous_month
-from markets.selectors import (
+from customers.selectors import customer_can_edit, customer_get
+
+from .selectors import (
     customer_key_sku_volumes,
     customer_latest_observations,
     customer_sku_volumes,
     monthly_totals,
 )
-
-from .selectors import customer_can_edit, customer_get
 
 TREND_MONTHS = 13
 SUMMARY_MONTHS = 3

@@ -12,10 +12,10 @@ from accounts.decorators import allowed_if
 from accounts.policy import can_see_team_board
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import stamped, workbook_bytes, xlsx_response
-from cycle.views.common import url_month
 
-from .team_board import TeamBoard, team_board
-from .team_board_export import team_board_sheets
+from ..team_board import TeamBoard, team_board
+from ..team_board_export import team_board_sheets
+from .common import url_month
 
 PAGE = "reports/team_board.html"
 

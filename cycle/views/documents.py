@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from accounts.decorators import allowed_if
 from accounts.policy import has_role
 from core.pdf import pdf_response
-from cycle.views.common import url_month
 
-from .cycle_documents import evaluation_document, evaluation_pdf, plan_document, plan_pdf
+from ..documents import evaluation_document, evaluation_pdf, plan_document, plan_pdf
+from .common import url_month
 
 
 @allowed_if(has_role)
