@@ -15,4 +15,3 @@ class ExportForm(forms.Form):
     kind = forms.ChoiceField(choices=[(k, k) for k in KINDS])
     scope = forms.CharField(required=False)
     format = forms.ChoiceField(choices=[(f, f) for f in FORMATS], required=False)
-
