@@ -42,11 +42,11 @@ class ScopeIndicator(models.Model):
     """Brand indicators (五率、量价存) of one SKU, brand or category node in one scope."""
 
     month = models.DateField(_("月份"), help_text=_("该月第一天"))
-    scope_type = models.CharField(_("范围类型"), max_length=16, choices=ScopeType.choices)
+    scope_type = models.CharField(_("范围类型"), max_length=16, choices=ScopeType)
     scope_key = models.CharField(
         _("范围"), max_length=150, blank=True, help_text=_("全公司为空；团队编码；客户经理用户名")
     )
-    object_type = models.CharField(_("对象类型"), max_length=16, choices=ObjectType.choices)
+    object_type = models.CharField(_("对象类型"), max_length=16, choices=ObjectType)
     object_key = models.CharField(
         _("对象编码"), max_length=100, help_text=_("单品编码；品牌名称；品类 ID")
     )
@@ -61,9 +61,7 @@ class ScopeIndicator(models.Model):
     avg_price = _money(_("条均价（元）"), null=True)
     requested = models.BigIntegerField(_("需求量（条）"), default=0)
     supply_satisfaction = _rate(_("供应满足率"))
-    supply_state = models.CharField(
-        _("供求状态"), max_length=16, choices=SupplyState.choices, blank=True
-    )
+    supply_state = models.CharField(_("供求状态"), max_length=16, choices=SupplyState, blank=True)
     share = _rate(_("市场份额"))
     share_growth = _rate(_("份额成长率"))
     volume_growth_mom = _rate(_("销量环比"))
@@ -221,7 +219,7 @@ class IndicatorRun(models.Model):
 
     month = models.DateField(_("月份"), help_text=_("该月第一天"), db_index=True)
     status = models.CharField(
-        _("状态"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
+        _("状态"), max_length=16, choices=RunStatus, default=RunStatus.RUNNING
     )
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

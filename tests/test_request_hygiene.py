@@ -281,5 +281,5 @@ def test_headers_and_cookies_are_cleaned():
         "/", HTTP_USER_AGENT="agent\x00\x01", HTTP_COOKIE='lang="e\\000n"; sessionid=abc'
     )
     request = seen_by_the_view(request)
-    assert request.META["HTTP_USER_AGENT"] == "agent"
+    assert request.headers["user-agent"] == "agent"
     assert request.COOKIES == {"lang": "en", "sessionid": "abc"}
