@@ -93,7 +93,7 @@ def export_job_start(*, kind: str, params: dict, by: AbstractBaseUser, rows: int
         job = ExportJob.objects.create(
             kind=kind,
             params=params,
-            requested_by=by,
+            requested_by_id=by.pk,
             rows_total=rows,
             filename=KINDS[kind].filename(params),
         )
@@ -107,7 +107,7 @@ def export_job_start(*, kind: str, params: dict, by: AbstractBaseUser, rows: int
 
 def _reusable_job(*, kind: str, params: dict, by: AbstractBaseUser) -> ExportJob | None:
     fresh_since = timezone.now() - dt.timedelta(seconds=settings.EXPORT_REUSE_SECONDS)
-    candidates = ExportJob.objects.filter(requested_by=by, kind=kind).filter(
+    candidates = ExportJob.objects.filter(requested_by_id=by.pk, kind=kind).filter(
         Q(status__in=(ExportStatus.PENDING, ExportStatus.RUNNING))
         | Q(status=ExportStatus.SUCCEEDED, finished_at__gte=fresh_since)
     )
@@ -204,14 +204,14 @@ def _message(exc: Exception) -> str:
 def export_job_for(*, user: AbstractBaseUser, pk: int) -> ExportJob:
     """The job, for its requester only: anyone else gets 404, as for a job that does not
     exist."""
-    job = ExportJob.objects.filter(pk=pk, requested_by=user).first()
+    job = ExportJob.objects.filter(pk=pk, requested_by_id=user.pk).first()
     if job is None:
         raise Http404("no such export")
     return job
 
 
 def recent_export_jobs(*, user: AbstractBaseUser, limit: int = 10):
-    return ExportJob.objects.filter(requested_by=user)[:limit]
+    return ExportJob.objects.filter(requested_by_id=user.pk)[:limit]
 
 
 def export_jobs_purge(*, before: dt.datetime | None = None) -> int:

@@ -28,5 +28,7 @@ def render_pdf(template: str, context: dict) -> bytes:
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
     """Inline: the browser shows it, ready to print; the name is kept when saved."""
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    # None only for an empty filename
+    if disposition := content_disposition_header(False, filename):
+        response["Content-Disposition"] = disposition
     return response

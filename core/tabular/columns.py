@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,10 @@ from django.utils.translation import gettext_lazy
 from core.months import FIRST_YEAR, LAST_YEAR
 
 from .reading import ImportFileError
+
+if TYPE_CHECKING:
+    # a str or a lazy translation (django-stubs' alias; the package is a dev dependency)
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,8 @@ def resolve_columns(header: list[str], columns: list[Column]) -> list[str]:
     for column in columns:
         for alias in (column.name, *column.aliases):
             lookup[alias.lower()] = column.name
-    names, seen = [], {}
+    names: list[str] = []
+    seen: dict[str, str] = {}  # field name -> the header cell that named it
     for i, cell in enumerate(header):
         name = lookup.get(str(cell).strip().lower())
         if name is None:
@@ -268,7 +274,7 @@ class Table:
         self.flag(ids.isna() & (values != ""), column, message)
         return ids
 
-    def unique(self, columns: list[str], message: str) -> None:
+    def unique(self, columns: list[str], message: StrOrPromise) -> None:
         """Flag every row whose key repeats an earlier row of the same file."""
         key = self.frame[columns] if all(self.has(c) for c in columns) else None
         if key is None:

@@ -54,7 +54,7 @@ def upsert_frame(
             model(**({**(defaults_for_new or {}), **rec} if fresh else rec))
             for rec, fresh in zip(records, new_mask, strict=True)
         ]
-        model.objects.bulk_create(
+        model._default_manager.bulk_create(
             objects,
             batch_size=batch_size,
             update_conflicts=True,

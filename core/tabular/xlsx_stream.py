@@ -246,7 +246,7 @@ class _Strings:
             self.parts = None
 
     def text(self, data):
-        if self.collecting:
+        if self.collecting and self.parts is not None:
             self.parts.append(data)
 
 
@@ -287,7 +287,7 @@ class _Sheet:
 
     def end(self, name):
         if name == CELL:
-            column, kind, style = self.cell
+            column, kind, style = self.cell  # type: ignore[misc]  # set by the <c> this closes
             if 0 < column <= self.width and self.values is not None:
                 self.values[column - 1] = self._convert(kind, style)
             self.cell = self.value = None
@@ -303,7 +303,7 @@ class _Sheet:
             self.values = None
 
     def text(self, data):
-        if self.collecting:
+        if self.collecting and self.value is not None:
             self.value.append(data)
 
     def _convert(self, kind: str, style: int):

@@ -10,7 +10,7 @@ register = template.Library()
 def spark(values, label=""):
     """An inline SVG sparkline of a 13-month series (prints, no JavaScript)."""
     line = sparkline(values)
-    if not line.points:
+    if not line.points or line.last is None:
         return ""
     return format_html(
         '<svg class="spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
