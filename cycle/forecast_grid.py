@@ -9,7 +9,7 @@ from core.months import add_months
 from markets.selectors import customer_month_volumes, forecasts_of
 
 from .models import Cycle
-from .services import own_customers
+from .selectors import own_customers
 
 
 @dataclass

@@ -15,8 +15,7 @@ from accounts.models import User
 from accounts.selectors import managers_visible_to
 
 from .models import Cycle, Improvement, ImprovementStatus, ReviewStatus
-from .selectors import cycle_rows
-from .services import own_customers
+from .selectors import cycle_rows, own_customers
 
 
 def _items() -> QuerySet[Improvement]:

@@ -13,12 +13,13 @@ from .forms import GoalsForm
 from .models import ActionSource, Cycle, StandardAction, Transition
 from .selectors import (
     action_counts,
+    own_customers,
     plan_actions,
     plan_history,
     removed_actions,
     unscheduled_customers,
 )
-from .services import flowing_arrangements, own_customers, plan_may
+from .services import flowing_arrangements, plan_may
 from .steps import cycle_steps
 
 CUSTOMERS_PER_PAGE = 25

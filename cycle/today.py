@@ -31,8 +31,7 @@ from core.months import month_start
 from customers.models import Customer, VisitFrequency
 
 from .models import Cycle, MarketingAction, PlannedVisit, PlanStatus, Visit
-from .selectors import cycle_rows
-from .services import own_customers
+from .selectors import cycle_rows, own_customers
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from .feed import (
 )
 from .plan_forecasts import plan_forecasts_import, plan_forecasts_save
 from .plan_generation import Generated, flowing_arrangements, plan_generate
-from .plans import own_customers, plan_update
+from .plans import plan_update
 from .schedule import schedule_set_day
 from .visits import (
     action_mark,
@@ -85,7 +85,6 @@ __all__ = [
     "manager_leads",
     "month_weeks",
     "notice_post",
-    "own_customers",
     "plan_approve",
     "plan_forecasts_import",
     "plan_forecasts_save",

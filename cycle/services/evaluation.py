@@ -27,8 +27,8 @@ from ..models import (
     WeeklySummary,
 )
 from ..models.visits import IMPROVEMENT_MAX_LENGTH
+from ..selectors import own_customers
 from .cycles import cycle_start
-from .plans import own_customers
 from .visits import execution_lock
 from .workflow import COMMENT_MAX_LENGTH, _actor_allowed
 

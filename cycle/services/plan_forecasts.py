@@ -18,7 +18,8 @@ from markets.services import forecasts_check, forecasts_save
 from ..models import (
     Cycle,
 )
-from .plans import check_plan_writer, own_customers, plan_lock
+from ..selectors import own_customers
+from .plans import check_plan_writer, plan_lock
 
 
 def plan_forecasts_save(*, cycle: Cycle, by: User, quantities: dict) -> int:

@@ -23,8 +23,9 @@ from ..models import (
     MarketingAction,
     WarningRule,
 )
+from ..selectors import own_customers
 from ..strategy.engine import IndicatorsMissing, warnings_evaluate
-from .plans import own_customers, plan_lock
+from .plans import plan_lock
 
 
 @dataclass

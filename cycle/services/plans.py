@@ -18,13 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.policy import can_edit_cycle
 from core.text import clean_text
-from customers.models import CustomerStatus
-from customers.selectors import customers_owned_by
 
 from ..models import (
     TEXT_MAX_LENGTH,
     Cycle,
 )
+from ..selectors import own_customers
 from .cycles import cycle_start
 from .errors import NotAllowedNow
 
@@ -46,11 +45,6 @@ def check_plan_writer(cycle: Cycle, by: User) -> None:
             _("计划%(status)s，不能修改。") % {"status": cycle.get_plan_status_display()},
             code="read_only",
         )
-
-
-def own_customers(cycle: Cycle):
-    """The active customers the cycle's manager owns now (the plan's customers)."""
-    return customers_owned_by(manager=cycle.manager).filter(status=CustomerStatus.ACTIVE)
 
 
 def own_customer_id(cycle: Cycle, customer_id) -> int:

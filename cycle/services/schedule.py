@@ -17,7 +17,8 @@ from ..models import (
     MarketingAction,
     PlannedVisit,
 )
-from .plans import own_customers, plan_lock
+from ..selectors import own_customers
+from .plans import plan_lock
 
 
 def schedule_set_day(*, cycle: Cycle, by: User, date: dt.date, customer_ids: Iterable) -> int:

@@ -32,9 +32,9 @@ from ..models import (
     Visit,
 )
 from ..models.visits import FEELING_MAX_LENGTH
+from ..selectors import own_customers
 from .cycles import cycle_get_or_create, cycle_start
 from .errors import NotAllowedNow
-from .plans import own_customers
 
 
 def execution_lock(*, cycle: Cycle, by: User) -> Cycle:

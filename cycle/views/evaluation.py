@@ -24,7 +24,7 @@ from ..forms import CommentForm
 from ..improvements import cycle_improvements, improvement_get, own_customer_id
 from ..models import TEXT_MAX_LENGTH, Cycle, IssueKind, Transition, WeeklySummary
 from ..models.visits import IMPROVEMENT_MAX_LENGTH
-from ..selectors import cycle_rows, evaluation_history, plan_for
+from ..selectors import cycle_rows, evaluation_history, own_customers, plan_for
 from ..services import (
     cycle_can_edit,
     evaluation_approve,
@@ -38,7 +38,6 @@ from ..services import (
     improvement_review,
     improvement_set_done,
     improvement_update,
-    own_customers,
 )
 from ..steps import cycle_steps
 from .common import refusal, transition_response, url_month
