@@ -336,6 +336,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.compute_previous_month",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
+    # core.tasks.purge_export_jobs, under the name it had in reports.tasks (beat's stored
+    # schedule and queued messages name it so); likewise reports.tasks.run_export_job
     "exports-purge": {
         "task": "reports.tasks.purge_export_jobs",
         "schedule": crontab(minute=30, hour=3),

@@ -1,10 +1,10 @@
-"""The one place every uploaded file is checked before anything reads it as data: the admin
-import page (imports/forms.py) and the forecast import (cycle/forms.py), and again in their
-services for callers that bypass the forms. A file must be small enough, named .csv or .xlsx,
-and really be what its name says: an .xlsx a zip workbook, a .csv text (UTF-8 or GBK, no
-NUL bytes). An .xlsx must also not expand into more than the caller allows (its zip
-directory is read; nothing is decompressed here). Refusals are ValidationErrors in Chinese,
-shown where the user is.
+"""The one place every uploaded file is checked before anything reads it as data: the
+admin's upload page (imports/forms.py) and the forecast upload (cycle/forms.py), and again
+in their services for callers that bypass the forms. A file must be small enough, named
+.csv or .xlsx, and really be what its name says: an .xlsx a zip workbook, a .csv text
+(UTF-8 or GBK, no NUL bytes). An .xlsx must also not expand into more than the caller
+allows (its zip directory is read; nothing is decompressed here). Refusals are
+ValidationErrors in Chinese, shown where the user is.
 
 Also the upload handler that keeps an oversized upload from filling the disk."""
 
