@@ -16,8 +16,6 @@ from django.utils import timezone
 from accounts.models import User
 from core.pdf import render_pdf
 
-from .evaluation_figures import evaluation_figures
-from .improvements import cycle_improvements
 from .models import Cycle, WeeklySummary
 from .selectors import (
     Day,
@@ -29,6 +27,8 @@ from .selectors import (
     plan_history,
     schedule_days,
 )
+from .selectors.evaluation_figures import evaluation_figures
+from .selectors.improvements import cycle_improvements
 
 
 @dataclass

@@ -13,7 +13,7 @@ What counts, in a month M (the cycle's month; a visit's date is a local date):
 - visits done: **valid** visits — checked in and out at least ``MIN_VISIT_SECONDS`` apart.
   A shorter visit is flagged for the audit and does not count.
 A manager's counts are the records of their cycle as they stand, like the month's evaluation
-page (``cycle.evaluation_figures``): the work was planned and done even if a customer has
+page (``cycle.selectors.evaluation_figures``): the work was planned and done even if a customer has
 since been closed. Each count is one aggregate query, however many managers or customers
 there are."""
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.xlsx import DATETIME, PERCENT, Column, Sheet
 
-from .guidance import GuidanceRow
+from .selectors.guidance import GuidanceRow
 
 
 def guidance_sheet(rows: list[GuidanceRow], *, month: dt.date) -> Sheet:

@@ -19,8 +19,8 @@ from .selectors import (
     removed_actions,
     unscheduled_customers,
 )
+from .selectors.steps import cycle_steps
 from .services import flowing_arrangements, plan_may
-from .steps import cycle_steps
 
 CUSTOMERS_PER_PAGE = 25
 

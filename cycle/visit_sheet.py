@@ -6,7 +6,7 @@ Everything is fetched for all of the sheet's customers at once: a day of 30 cust
 the same handful of queries as a day of 3 (the last checks cost two queries per day printed,
 so a week costs at most 14 of them).
 
-Which customers a day holds, and in which order, is the day's list of ``cycle.today``
+Which customers a day holds, and in which order, is the day's list of ``cycle.selectors.today``
 (``today_customers``): the sheet prints what the day's page shows, in the same route order."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from markets.selectors import last_checks_before, skus_ordered_by_customer
 
 from .models import Cycle, MarketingAction
 from .selectors import plan_for
-from .today import today_customers
+from .selectors.today import today_customers
 
 # Six SKUs a customer, two to a printed line (three lines): room for the SKUs the actions name
 # and the key SKUs the customer sells most, and small enough for about ten customers a page.
@@ -107,7 +107,7 @@ class SheetCustomer:
 class SheetDay:
     date: dt.date
     customers: list[SheetCustomer]
-    by_plan: bool = True  # False: listed by visit frequency (see ``cycle.today``)
+    by_plan: bool = True  # False: listed by visit frequency (see ``cycle.selectors.today``)
     rule_text: str = ""  # how the day's customers were chosen, when not by the plan
 
     def head(self, manager: User) -> str:

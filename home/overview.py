@@ -7,7 +7,7 @@ from brands.selectors import sku_summary
 from core.months import add_months, current_month, previous_month
 from customers.selectors import customer_status_counts, customers_visible_to
 from cycle.selectors import approval_queue, cycle_for
-from cycle.steps import cycle_steps
+from cycle.selectors.steps import cycle_steps
 from imports.selectors import recent_import_jobs
 from markets.selectors import order_line_count
 from reports.selectors import customer_month_totals, manager_volumes

@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from cycle.evaluation_figures import evaluation_figures
 from cycle.models import (
     ApprovalRecord,
     Cycle,
@@ -21,6 +20,7 @@ from cycle.models import (
     ReviewStatus,
     Transition,
 )
+from cycle.selectors.evaluation_figures import evaluation_figures
 from cycle.services import (
     NotAllowedNow,
     action_mark,

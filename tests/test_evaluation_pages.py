@@ -9,8 +9,8 @@ import re
 import pytest
 
 from cycle.models import ApprovalRecord, Improvement, PlanStatus, ReviewStatus
+from cycle.selectors.steps import cycle_steps
 from cycle.services import evaluation_save_summary, evaluation_submit, plan_submit
-from cycle.steps import cycle_steps
 from reports.models import ManagerIndicator
 from tests.factories import (
     CustomerFactory,
@@ -328,12 +328,12 @@ class TestSteps:
         return {s.number: s.state for s in cycle_steps(cycle=cycle)}
 
     def test_steps_follow_the_evaluation(self, two_teams, monkeypatch):
-        monkeypatch.setattr("cycle.steps.current_month", lambda: OCT)
+        monkeypatch.setattr("cycle.selectors.steps.current_month", lambda: OCT)
         cycle = CycleFactory(
             manager=two_teams["cm"]["a1"], month=OCT, plan_status=PlanStatus.APPROVED
         )
         assert [self._states(cycle)[n] for n in (3, 4, 5)] == ["current", "ahead", "ahead"]
-        monkeypatch.setattr("cycle.steps.current_month", lambda: dt.date(2026, 11, 1))
+        monkeypatch.setattr("cycle.selectors.steps.current_month", lambda: dt.date(2026, 11, 1))
         assert [self._states(cycle)[n] for n in (3, 4, 5)] == ["done", "current", "current"]
         item = ImprovementFactory(cycle=cycle, review_status=ReviewStatus.RETURNED)
         cycle.evaluation_status = PlanStatus.APPROVED
@@ -343,7 +343,7 @@ class TestSteps:
         assert self._states(cycle)[5] == "done"
 
     def test_steps_link_to_the_visits_and_the_evaluation(self, client, two_teams, monkeypatch):
-        monkeypatch.setattr("cycle.steps.current_month", lambda: OCT)
+        monkeypatch.setattr("cycle.selectors.steps.current_month", lambda: OCT)
         cycle = CycleFactory(manager=two_teams["cm"]["a1"], month=OCT)
         urls = {s.number: s.url for s in cycle_steps(cycle=cycle)}
         assert urls[3] == "/visits/"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.months import day_bounds, month_start
 from cycle.models import PlanStatus
-from cycle.today import (
+from cycle.selectors.today import (
     RULE_NO_PLANNED_DAY,
     RULE_NOT_APPROVED,
     RULE_PLANNED,

@@ -18,8 +18,8 @@ from reports.analysis import month_choice
 
 from ..analysis_page import manager_context, team_context
 from ..forms import ProblemsForm
-from ..improvements import open_improvements
 from ..selectors import cycle_for
+from ..selectors.improvements import open_improvements
 from ..services import cycle_can_edit, cycle_save_problems
 from .common import plan_month
 

@@ -19,12 +19,13 @@ from accounts.policy import has_role, leads_team, takes_part_in_reviews, works_o
 from brands.selectors import key_skus
 from core.months import add_months, month_end
 
-from ..evaluation_figures import evaluation_figures
 from ..forms import CommentForm
-from ..improvements import cycle_improvements, improvement_get, own_customer_id
 from ..models import TEXT_MAX_LENGTH, Cycle, IssueKind, Transition, WeeklySummary
 from ..models.visits import IMPROVEMENT_MAX_LENGTH
 from ..selectors import cycle_rows, evaluation_history, own_customers, plan_for
+from ..selectors.evaluation_figures import evaluation_figures
+from ..selectors.improvements import cycle_improvements, improvement_get, own_customer_id
+from ..selectors.steps import cycle_steps
 from ..services import (
     cycle_can_edit,
     evaluation_approve,
@@ -39,7 +40,6 @@ from ..services import (
     improvement_set_done,
     improvement_update,
 )
-from ..steps import cycle_steps
 from .common import refusal, transition_response, url_month
 
 PAGE = "cycle/evaluation.html"

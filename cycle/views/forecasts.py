@@ -13,9 +13,9 @@ from accounts.decorators import allowed_if
 from accounts.policy import can_edit_cycle, has_role, works_own_cycle
 from core.tabular.columns import more_errors_note
 
-from ..forecast_grid import forecast_rows
 from ..forms import ForecastCellForm, ForecastImportForm
 from ..selectors import plan_for
+from ..selectors.forecast_grid import forecast_rows
 from ..services import plan_forecasts_import, plan_forecasts_save
 from .common import refusal, url_month
 

@@ -5,8 +5,8 @@ from accounts.policy import leads_team
 from core.xlsx import stamped, workbook_bytes, xlsx_response
 from reports.analysis import month_choice
 
-from ..guidance import SORTS, WEAK_ACCURACY, WEAK_BIAS, WEAK_COVERAGE, guidance_rows
 from ..guidance_export import guidance_sheet
+from ..selectors.guidance import SORTS, WEAK_ACCURACY, WEAK_BIAS, WEAK_COVERAGE, guidance_rows
 
 
 @allowed_if(leads_team)

@@ -13,8 +13,14 @@ from core.xlsx import workbook_bytes, xlsx_response
 
 from ..models import ActionSource
 from ..selectors import plan_for
+from ..selectors.task_table import (
+    MARK_CHOICES,
+    TaskFilter,
+    task_export_rows,
+    task_table,
+    task_totals,
+)
 from ..task_export import tasks_sheet
-from ..task_table import MARK_CHOICES, TaskFilter, task_export_rows, task_table, task_totals
 from .common import url_month
 
 PAGE = "cycle/tasks.html"

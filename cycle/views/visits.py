@@ -31,6 +31,7 @@ from core.months import month_start
 from customers.models import MarketType, VisitMethod
 
 from ..selectors import cycle_for, day_limit, plan_for
+from ..selectors.today import today_customers
 from ..services import (
     NotAllowedNow,
     action_mark,
@@ -43,7 +44,6 @@ from ..services import (
     visit_refusal,
     visit_update,
 )
-from ..today import today_customers
 from ..visit_log import (
     TEXT_FIELDS,
     check_field,

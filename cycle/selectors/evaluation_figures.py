@@ -17,9 +17,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from brands.selectors import key_skus
 from reports.selectors import manager_brand_coverage, manager_indicator
 
-from .models import Cycle, MarketingAction, PlannedVisit, Visit
-from .models.visits import short_visit_q, valid_visit_q
-from .selectors import cycle_rows
+from ..models import Cycle, MarketingAction, PlannedVisit, Visit
+from ..models.visits import short_visit_q, valid_visit_q
+from .cycles import cycle_rows
 
 
 def rate(numerator, denominator) -> float | None:

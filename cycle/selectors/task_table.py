@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 
-from .models import ActionSource, Cycle, MarketingAction
-from .selectors import cycle_rows
+from ..models import ActionSource, Cycle, MarketingAction
+from .cycles import cycle_rows
 
 CUSTOMERS_PER_PAGE = 25
 SEARCH_MAX_LENGTH = 50

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from core.months import add_months
 from markets.selectors import customer_month_volumes, forecasts_of
 
-from .models import Cycle
-from .selectors import own_customers
+from ..models import Cycle
+from .cycles import own_customers
 
 
 @dataclass

@@ -30,8 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from core.months import month_start
 from customers.models import Customer, VisitFrequency
 
-from .models import Cycle, MarketingAction, PlannedVisit, PlanStatus, Visit
-from .selectors import cycle_rows, own_customers
+from ..models import Cycle, MarketingAction, PlannedVisit, PlanStatus, Visit
+from .cycles import cycle_rows, own_customers
 
 T = TypeVar("T")
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.selectors import managers_visible_to
 
-from .models import Cycle, Improvement, ImprovementStatus, ReviewStatus
-from .selectors import cycle_rows, own_customers
+from ..models import Cycle, Improvement, ImprovementStatus, ReviewStatus
+from .cycles import cycle_rows, own_customers
 
 
 def _items() -> QuerySet[Improvement]:

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.months import add_months, current_month
 
+from ..models import Cycle, PlanStatus
 from .evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts
 from .improvements import NO_ITEMS, improvement_summary
-from .models import Cycle, PlanStatus
 
 # a step not reached yet is "ahead"
 DONE, CURRENT, AHEAD = "done", "current", "ahead"

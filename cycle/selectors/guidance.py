@@ -10,7 +10,7 @@ from accounts.models import User
 from accounts.selectors import managers_visible_to
 from reports.selectors import manager_indicators
 
-from .models import EntryKind, FeedEntry
+from ..models import EntryKind, FeedEntry
 
 # Where a forecast stops being good enough to leave alone; guidance is worth writing below.
 WEAK_ACCURACY = 0.70
