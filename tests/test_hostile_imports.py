@@ -24,9 +24,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
+import cycle.services.plan_forecasts as forecast_service
 from accounts.models import Role, Team, User
 from customers.models import Customer
-from cycle.services import plan_forecasts_import, plans
+from cycle.services import plan_forecasts_import
 from cycle.services.errors import NotAllowedNow
 from imports.models import ImportJob
 from imports.services import import_file
@@ -363,7 +364,7 @@ class TestForecastLock:
         cm = two_teams["cm"]["a1"]
         cycle = CycleFactory(manager=cm, month=NOV)
         events = []
-        real_read, real_lock = plans.read_upload, plans.plan_lock
+        real_read, real_lock = forecast_service.read_upload, forecast_service.plan_lock
 
         def read(*args, **kwargs):
             events.append("read")
@@ -374,8 +375,8 @@ class TestForecastLock:
             return real_lock(**kwargs)
 
         with (
-            mock.patch.object(plans, "read_upload", read),
-            mock.patch.object(plans, "plan_lock", lock),
+            mock.patch.object(forecast_service, "read_upload", read),
+            mock.patch.object(forecast_service, "plan_lock", lock),
         ):
             result = plan_forecasts_import(
                 cycle=cycle, by=cm, content="客户编码,预测量\nC-a1,7\n".encode(), filename="f.csv"
@@ -386,13 +387,15 @@ class TestForecastLock:
     def test_a_plan_submitted_while_the_file_was_read_is_not_written(self, two_teams):
         cm = two_teams["cm"]["a1"]
         cycle = CycleFactory(manager=cm, month=NOV)
-        real_read = plans.read_upload
+        real_read = forecast_service.read_upload
 
         def read_while_submitted(*args, **kwargs):
             type(cycle).objects.filter(pk=cycle.pk).update(plan_status="submitted")
             return real_read(*args, **kwargs)
 
-        submit_while_reading = mock.patch.object(plans, "read_upload", read_while_submitted)
+        submit_while_reading = mock.patch.object(
+            forecast_service, "read_upload", read_while_submitted
+        )
         with submit_while_reading, pytest.raises(NotAllowedNow, match="不能修改"):
             plan_forecasts_import(
                 cycle=cycle, by=cm, content="客户编码,预测量\nC-a1,7\n".encode(), filename="f.csv"
@@ -408,7 +411,7 @@ def test_another_connection_can_lock_the_plan_while_the_file_is_read(postgres_on
     Customer.objects.create(code="C-a1", name="店", manager=cm, visit_method="onsite")
     cycle = CycleFactory(manager=cm, month=NOV)
     client.force_login(cm)
-    real_read, locked_by_other = plans.read_upload, []
+    real_read, locked_by_other = forecast_service.read_upload, []
 
     def read_and_probe(*args, **kwargs):
         other = connection.get_new_connection(connection.get_connection_params())
@@ -423,7 +426,7 @@ def test_another_connection_can_lock_the_plan_while_the_file_is_read(postgres_on
         return real_read(*args, **kwargs)
 
     upload = SimpleUploadedFile("预测.csv", "客户编码,预测量\nC-a1,9\n".encode())
-    with mock.patch.object(plans, "read_upload", read_and_probe):
+    with mock.patch.object(forecast_service, "read_upload", read_and_probe):
         response = client.post(FORECAST_URL, {"file": upload})
     assert locked_by_other == [True]
     assert response.status_code == 302 and Forecast.objects.get(month=NOV).quantity == 9
