@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.xlsx import DATE, TIME, Column, Sheet
 from customers.models import VisitFrequency, VisitMethod
 
-from .visit_audit import VisitAudit
+from .selectors.visit_audit import VisitAudit
 
 
 def audit_row_count(audit: VisitAudit) -> int:

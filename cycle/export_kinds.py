@@ -14,7 +14,7 @@ from core.months import current_month, parse_month
 from core.xlsx import stamped, write_workbook
 
 from .audit_export import audit_row_count, audit_sheets
-from .visit_audit import visit_audit
+from .selectors.visit_audit import visit_audit
 
 # --- the visit audit (visits:audit_xlsx) ----------------------------------------------------
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from core.xlsx import DATETIME, PERCENT, Column, Sheet
 
 from .selectors.steps import AHEAD, CURRENT, DONE
-from .team_board import INDICATORS, TeamBoard
+from .selectors.team_board import INDICATORS, TeamBoard
 
 # how a step's state prints in a cell
 STATES = {DONE: "✓", CURRENT: "…", AHEAD: ""}

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from accounts.models import Role
 from core.months import current_month, previous_month
 from cycle.models import Cycle, PlanStatus
-from cycle.team_board import rank_and_sort, ranking_rows, team_average
+from cycle.selectors.team_board import rank_and_sort, ranking_rows, team_average
 from reports.models import (
     IndicatorRun,
     ManagerIndicator,

@@ -13,7 +13,7 @@ from core.xlsx import workbook_bytes, xlsx_response
 
 from ..audit_export import audit_row_count, audit_sheets
 from ..export_kinds import audit_filename
-from ..visit_audit import visit_audit
+from ..selectors.visit_audit import visit_audit
 from .common import url_month
 
 PAGE = "cycle/visit_audit.html"

@@ -25,8 +25,8 @@ from ..selectors import (
     schedule_days,
     unscheduled_customers,
 )
+from ..selectors.weeks import week_notes
 from ..services import cycle_can_edit, schedule_set_day, weekly_summary_save
-from ..weeks import week_notes
 from .common import refusal, url_date, url_month
 
 

@@ -13,7 +13,7 @@ from accounts.policy import can_see_team_board
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import stamped, workbook_bytes, xlsx_response
 
-from ..team_board import TeamBoard, team_board
+from ..selectors.team_board import TeamBoard, team_board
 from ..team_board_export import team_board_sheets
 from .common import url_month
 

@@ -32,6 +32,17 @@ from customers.models import MarketType, VisitMethod
 
 from ..selectors import cycle_for, day_limit, plan_for
 from ..selectors.today import today_customers
+from ..selectors.visit_log import (
+    TEXT_FIELDS,
+    check_field,
+    duration_text,
+    log_action,
+    log_actions,
+    log_customer,
+    log_page,
+    log_visit,
+    same_value,
+)
 from ..services import (
     NotAllowedNow,
     action_mark,
@@ -43,17 +54,6 @@ from ..services import (
     visit_record_market_info,
     visit_refusal,
     visit_update,
-)
-from ..visit_log import (
-    TEXT_FIELDS,
-    check_field,
-    duration_text,
-    log_action,
-    log_actions,
-    log_customer,
-    log_page,
-    log_visit,
-    same_value,
 )
 from .common import refusal, url_date
 

@@ -23,8 +23,8 @@ from customers.models import Customer, CustomerStatus, VisitMethod
 from customers.selectors import customers_visible_to
 from markets.selectors import checks_between, last_checks_before
 
-from .models import Cycle, MarketingAction, Visit
-from .selectors import cycle_rows
+from ..models import Cycle, MarketingAction, Visit
+from .cycles import cycle_rows
 
 CHECK_KINDS = ("shelf", "inventory", "price")
 TEXT_FIELDS = ("method", "feeling", "info")

@@ -25,10 +25,10 @@ from accounts.selectors import managers_visible_to, teams_visible_to
 from core.months import month_end
 from customers.models import Customer, CustomerStatus, MarketType
 
-from .execution_counts import visits_in_month
-from .models import Visit
-from .models.visits import short_visit_q, valid_visit_q
-from .selectors import day_limit
+from ..execution_counts import visits_in_month
+from ..models import Visit
+from ..models.visits import short_visit_q, valid_visit_q
+from .schedule import day_limit
 
 PAGE_SIZE = 50
 SHORT_PAGE_SIZE = 20  # two lines each on a phone

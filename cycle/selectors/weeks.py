@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .models import Cycle, WeeklySummary
-from .selectors import Day
+from ..models import Cycle, WeeklySummary
+from .schedule import Day
 
 WEEK = dt.timedelta(days=7)
 

@@ -24,11 +24,11 @@ from core.months import current_month, previous_month
 from reports.models import ManagerIndicator
 from reports.selectors import is_computed, key_brand_coverage_by_manager, manager_indicators
 
-from .models import Cycle
-from .selectors import pending_improvements, submitted_evaluations, submitted_plans
-from .selectors.evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts_by_cycle, rate
-from .selectors.improvements import NO_ITEMS, improvement_summary_by_cycle
-from .selectors.steps import DONE, Step, cycle_steps
+from ..models import Cycle
+from .evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts_by_cycle, rate
+from .improvements import NO_ITEMS, improvement_summary_by_cycle
+from .queues import pending_improvements, submitted_evaluations, submitted_plans
+from .steps import DONE, Step, cycle_steps
 
 # The ranked indicators, in the table's order: key, column label. Higher is better for all.
 INDICATORS = [
