@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from core.read_only_admin import ReadOnlyAdmin
 
-from .models import ApprovalRecord, Cycle, PlanStatus, StandardAction, WarningRule
+from .models import (
+    ApprovalRecord,
+    Cycle,
+    Document,
+    EvaluationStatus,
+    PlanStatus,
+    StandardAction,
+    WarningRule,
+)
 from .strategy.spec import KINDS, message_fields_of
 
 
@@ -108,7 +116,8 @@ class ApprovalRecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("状态变化"))
     def status_change(self, obj):
-        return f"{_status_label(obj.from_status)} → {_status_label(obj.to_status)}"
+        labels = EvaluationStatus if obj.document == Document.EVALUATION else PlanStatus
+        return f"{_status_label(labels, obj.from_status)} → {_status_label(labels, obj.to_status)}"
 
     @admin.display(description=_("意见"))
     def comment_excerpt(self, obj):
@@ -116,8 +125,8 @@ class ApprovalRecordAdmin(ReadOnlyAdmin):
         return text if len(text) <= 40 else f"{text[:40]}…"
 
 
-def _status_label(value: str) -> str:
-    return PlanStatus(value).label if value in PlanStatus.values else value
+def _status_label(labels: type[PlanStatus] | type[EvaluationStatus], value: str) -> str:
+    return labels(value).label if value in labels.values else value
 
 
 @admin.register(StandardAction)

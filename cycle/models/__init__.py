@@ -4,6 +4,7 @@ from .cycles import (
     ApprovalRecord,
     Cycle,
     Document,
+    EvaluationStatus,
     PlanStatus,
     Transition,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "FeedEntry",
     "FeedRead",
     "MarketingAction",
+    "EvaluationStatus",
     "PlanStatus",
     "PlannedVisit",
     "Severity",

@@ -28,6 +28,16 @@ class PlanStatus(models.TextChoices):
     REJECTED = "rejected", _("已退回")
 
 
+class EvaluationStatus(models.TextChoices):
+    """The month-end evaluation's own states; the same four as a plan's today, kept apart so
+    that either document's workflow can change without the other."""
+
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已退回")
+
+
 class Cycle(models.Model):
     """One customer manager's month (工作循环)."""
 
@@ -82,7 +92,7 @@ class Cycle(models.Model):
         validators=[MaxLengthValidator(TEXT_MAX_LENGTH)],
     )
     evaluation_status = models.CharField(
-        _("评估状态"), max_length=16, choices=PlanStatus, default=PlanStatus.DRAFT
+        _("评估状态"), max_length=16, choices=EvaluationStatus, default=EvaluationStatus.DRAFT
     )
     evaluation_submitted_at = models.DateTimeField(_("评估提交时间"), null=True, blank=True)
     evaluation_decided_at = models.DateTimeField(_("评估审核时间"), null=True, blank=True)
@@ -110,7 +120,7 @@ class Cycle(models.Model):
                 condition=Q(plan_status__in=PlanStatus.values), name="cycle_plan_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(evaluation_status__in=PlanStatus.values),
+                condition=Q(evaluation_status__in=EvaluationStatus.values),
                 name="cycle_evaluation_status_valid",
             ),
         ]
@@ -134,7 +144,7 @@ class Cycle(models.Model):
     def execution_is_open(self) -> bool:
         """Visits, marks and summaries of the month can still be recorded: the month's
         results are not with the market manager nor approved."""
-        return self.evaluation_status in (PlanStatus.DRAFT, PlanStatus.REJECTED)
+        return self.evaluation_status in (EvaluationStatus.DRAFT, EvaluationStatus.REJECTED)
 
 
 class Document(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import User
 from accounts.policy import leads_team
 
-from ..models import Cycle, PlanStatus, ReviewStatus
+from ..models import Cycle, EvaluationStatus, PlanStatus, ReviewStatus
 
 
 def approval_queue(*, user: User) -> QuerySet[Cycle]:
@@ -43,7 +43,7 @@ def submitted_evaluations(cycles: QuerySet[Cycle]) -> QuerySet[Cycle]:
     """Of ``cycles``, the month-end evaluations waiting for review, oldest first, with their
     improvement items not yet reviewed (``improvements_pending``)."""
     return (
-        cycles.filter(evaluation_status=PlanStatus.SUBMITTED)
+        cycles.filter(evaluation_status=EvaluationStatus.SUBMITTED)
         .select_related("manager")
         .annotate(improvements_pending=_pending_items())
         .order_by("evaluation_submitted_at", "id")

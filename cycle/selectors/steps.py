@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.months import add_months, current_month
 
-from ..models import Cycle, PlanStatus
+from ..models import Cycle, EvaluationStatus, PlanStatus
 from .evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts
 from .improvements import NO_ITEMS, improvement_summary
 
@@ -55,10 +55,10 @@ def cycle_steps(
     else:
         execution_note = _("计划批准后按周安排拜访")
 
-    evaluated = cycle.evaluation_status == PlanStatus.APPROVED
-    evaluating = executed or cycle.evaluation_status != PlanStatus.DRAFT
+    evaluated = cycle.evaluation_status == EvaluationStatus.APPROVED
+    evaluating = executed or cycle.evaluation_status != EvaluationStatus.DRAFT
     evaluation_state = DONE if evaluated else CURRENT if evaluating else AHEAD
-    if cycle.evaluation_status == PlanStatus.DRAFT:
+    if cycle.evaluation_status == EvaluationStatus.DRAFT:
         evaluation_note = _("周小结与月总结")
     else:
         evaluation_note = cycle.get_evaluation_status_display()

@@ -22,7 +22,15 @@ from core.text import clean_text
 from customers.models import VisitFrequency
 from customers.services import customer_set_visit_frequencies
 
-from ..models import ApprovalRecord, Cycle, Document, PlannedVisit, PlanStatus, Transition
+from ..models import (
+    ApprovalRecord,
+    Cycle,
+    Document,
+    EvaluationStatus,
+    PlannedVisit,
+    PlanStatus,
+    Transition,
+)
 from .cycles import cycle_start
 from .errors import NotAllowedNow
 from .feed import notice_post
@@ -35,6 +43,12 @@ PLAN_TRANSITIONS: dict[tuple[str, str], str] = {
     (PlanStatus.SUBMITTED, Transition.APPROVE): PlanStatus.APPROVED,
     (PlanStatus.SUBMITTED, Transition.REJECT): PlanStatus.REJECTED,
 }
+EVALUATION_TRANSITIONS: dict[tuple[str, str], str] = {
+    (EvaluationStatus.DRAFT, Transition.SUBMIT): EvaluationStatus.SUBMITTED,
+    (EvaluationStatus.REJECTED, Transition.SUBMIT): EvaluationStatus.SUBMITTED,
+    (EvaluationStatus.SUBMITTED, Transition.APPROVE): EvaluationStatus.APPROVED,
+    (EvaluationStatus.SUBMITTED, Transition.REJECT): EvaluationStatus.REJECTED,
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,7 @@ class _Spec:
 
     document: str
     prefix: str  # fields <prefix>_status, _submitted_at, _decided_at, _decided_by, _comment
+    statuses: type[PlanStatus] | type[EvaluationStatus]
     transitions: dict[tuple[str, str], str]
     notices: dict
 
@@ -50,6 +65,7 @@ class _Spec:
 PLAN = _Spec(
     Document.PLAN,
     "plan",
+    PlanStatus,
     PLAN_TRANSITIONS,
     {
         Transition.SUBMIT: _("提交了%(month)s月计划，等待审批。"),
@@ -60,7 +76,8 @@ PLAN = _Spec(
 EVALUATION = _Spec(
     Document.EVALUATION,
     "evaluation",
-    PLAN_TRANSITIONS,  # the evaluation moves through the same four states
+    EvaluationStatus,
+    EVALUATION_TRANSITIONS,
     {
         Transition.SUBMIT: _("提交了%(month)s月度评估（服务结果），等待审核。"),
         Transition.APPROVE: _("通过了%(month)s月度评估。"),
@@ -156,7 +173,7 @@ def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment
                 _("%(document)s当前状态为“%(status)s”，不能%(action)s。")
                 % {
                     "document": Document(spec.document).label,
-                    "status": PlanStatus(old_status).label,
+                    "status": spec.statuses(old_status).label,
                     "action": Transition(transition).label,
                 },
                 code="state",
