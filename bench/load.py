@@ -32,7 +32,6 @@ drops the database unless ``--keep``.
 """
 
 import argparse
-import datetime as dt
 import json
 import os
 import secrets
@@ -44,14 +43,13 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from load_scenarios import plan_pages
+from load_users import RESULT, run_child
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = "work135_load"
 TARGET_P95_MS = 300.0
-RESULT = "RESULT "  # prefix of the child's one line of JSON on stdout
-PASSWORD = "demo12345"
-ACCOUNTS = [*(f"cm{i:02d}" for i in range(1, 9)), "mm1", "mm2", "brand1"]
 SETTINGS = '''"""bench/load.py: production settings, static files collected into a temporary dir."""
 from config.settings.production import *  # noqa: F403
 
@@ -85,7 +83,7 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(Path(args.child))
+        run_child(Path(args.child))
         return
 
     url = f"{args.pg}/{args.db}"
@@ -95,7 +93,7 @@ def main() -> None:
         try:
             env = _prepare(args, url, tmp)
             port = _free_port()
-            plan = _plan(url, args, port)
+            plan = plan_pages(url, args, port)
             gunicorn = _start_gunicorn(env, port, args.workers, tmp)
             _wait_ready(gunicorn, port, args.workers, tmp, env)
             plan["gunicorn"] = gunicorn.pid
@@ -168,93 +166,6 @@ def _manage(command: list[str], env: dict) -> None:
         raise SystemExit(f"manage.py {command[0]} failed ({done.returncode})")
 
 
-def _plan(url: str, args, port: int) -> dict:
-    """Each account's pages (name, path, weight) from the seeded data, and which account each
-    virtual user plays."""
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        latest_visit = {
-            username: (day, customer)
-            for username, day, customer in conn.execute(
-                "SELECT DISTINCT ON (u.username) u.username, v.date, v.customer_id"
-                " FROM cycle_visit v JOIN cycle_cycle c ON c.id = v.cycle_id"
-                " JOIN accounts_user u ON u.id = c.manager_id"
-                " JOIN customers_customer k ON k.id = v.customer_id AND k.status = 'active'"
-                " ORDER BY u.username, v.date DESC, v.customer_id"
-            )
-        }
-        teams = {
-            username: (code, member)
-            for username, code, member in conn.execute(
-                "SELECT u.username, t.code, (SELECT min(m.username) FROM accounts_user m"
-                "  WHERE m.team_id = t.id AND m.role = 'customer_manager')"
-                " FROM accounts_team t JOIN accounts_user u ON u.id = t.market_manager_id"
-            )
-        }
-        first_customer = conn.execute(
-            "SELECT min(id) FROM customers_customer WHERE status = 'active'"
-        ).fetchone()[0]
-    month = f"{dt.datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m}"
-
-    def manager_pages(username: str, *, own: bool) -> list:
-        """What a customer manager opens about their own month (a market manager: a member's;
-        the visit log is the manager's own page, the others see the member's day)."""
-        day, customer = latest_visit.get(username, (None, first_customer))
-        pages = [
-            ("plan", f"/plans/{username}/{month}/", 10),
-            ("task table", f"/plans/{username}/{month}/tasks/", 8),
-            ("customer detail", f"/customers/{customer}/", 8),
-        ]
-        if day is not None and own:
-            pages.append(("visit log", f"/visits/{day:%Y-%m-%d}/{customer}/", 12))
-        elif day is not None:
-            pages.append(("member's day", f"/visits/{username}/{day:%Y-%m-%d}/", 6))
-        return pages
-
-    common = [
-        ("home", "/", 10),
-        ("analysis", "/analysis/", 8),
-        ("customer list", "/customers/", 8),
-        ("feed", "/feed/", 6),
-        ("SKU list", "/brands/skus/", 4),
-    ]
-    pages = {}
-    for account in ACCOUNTS:
-        if account.startswith("cm"):
-            pages[account] = (
-                common + manager_pages(account, own=True) + [("visits today", "/visits/", 20)]
-            )
-        elif account.startswith("mm"):
-            _code, member = teams[account]
-            pages[account] = (
-                common
-                + [(n, p, w // 2) for n, p, w in manager_pages(member, own=False)]
-                + [
-                    ("approval queue", "/plans/queue/", 15),
-                    ("team board", "/team/", 10),
-                    ("visits today", "/visits/", 4),
-                ]
-            )
-        else:
-            pages[account] = common + [
-                ("brand tasks", "/brand-tasks/", 8),
-                ("SKU list", "/brands/skus/", 12),
-                ("customer detail", f"/customers/{first_customer}/", 6),
-            ]
-    for account in pages:
-        pages[account] = [page for page in pages[account] if page[0] not in args.skip]
-    lo, hi = (float(x) for x in args.think.split(","))
-    return {
-        "base": f"http://127.0.0.1:{port}",
-        "pages": pages,
-        "users": [ACCOUNTS[i % len(ACCOUNTS)] for i in range(args.users)],
-        "duration": args.duration,
-        "think": [lo, hi],
-        "optional": ["team board"],  # a 404 there means the page is not built yet
-    }
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -305,21 +216,6 @@ def _wait_ready(process: subprocess.Popen, port: int, workers: int, tmp: Path, e
     print(
         f"gunicorn: {workers} sync workers on 127.0.0.1:{port}, config.settings.production, {cache}"
     )
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of gunicorn's master and workers."""
-    import psutil
-
-    master = psutil.Process(pid)
-    total = 0.0
-    for p in [master, *master.children(recursive=True)]:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -448,133 +344,6 @@ def _log_tail(path: Path) -> None:
     if path.exists():
         lines = path.read_text(errors="replace").splitlines()[-40:]
         print("\ngunicorn log (last lines):\n" + "\n".join(lines), file=sys.stderr)
-
-
-# --- the child: logins, preflight, locust -----------------------------------------------------
-
-
-def _child(plan_path: Path) -> None:
-    # locust monkey-patches the standard library with gevent when imported: only in here,
-    # and before anything imports ssl (requests, urllib3)
-    from locust import HttpUser, between, task  # isort: skip
-    from locust.env import Environment  # isort: skip
-
-    import random
-    from http.cookies import SimpleCookie
-    from itertools import cycle
-
-    import gevent
-    import requests
-
-    plan = json.loads(plan_path.read_text())
-    base = plan["base"]
-    proxy = {"X-Forwarded-Proto": "https", "Accept-Language": "zh-CN,zh;q=0.9"}
-
-    def set_cookies(response) -> dict:
-        jar = {}
-        for header in response.raw.headers.getlist("Set-Cookie"):
-            jar |= {k: m.value for k, m in SimpleCookie(header).items()}
-        return jar
-
-    def cookie_header(jar: dict) -> str:
-        return "; ".join(f"{k}={v}" for k, v in jar.items())
-
-    http = requests.Session()
-    sessions, logins = {}, []
-    for account in plan["pages"]:
-        form = http.get(f"{base}/login/", headers=proxy, allow_redirects=False)
-        jar = set_cookies(form)
-        start = time.perf_counter()
-        done = http.post(
-            f"{base}/login/",
-            data={
-                "username": account,
-                "password": PASSWORD,
-                "csrfmiddlewaretoken": jar["csrftoken"],
-            },
-            headers=proxy | {"Cookie": cookie_header(jar), "Origin": base.replace("http", "https")},
-            allow_redirects=False,
-        )
-        logins.append([account, 1000 * (time.perf_counter() - start)])
-        jar |= set_cookies(done)
-        if done.status_code != 302 or "sessionid" not in jar:
-            raise SystemExit(f"login of {account} failed: HTTP {done.status_code}")
-        sessions[account] = cookie_header(jar)
-    http.cookies.clear()
-
-    notes, preflight_errors, absent = [], [], set()
-    pages = {}
-    for account, account_pages in plan["pages"].items():
-        pages[account] = []
-        for name, path, weight in account_pages:
-            final, status = path, 0
-            for _hop in range(5):  # follow redirects to the page the user lands on
-                r = http.get(
-                    base + final,
-                    headers=proxy | {"Cookie": sessions[account]},
-                    allow_redirects=False,
-                )
-                status = r.status_code
-                if status not in (301, 302) or "/login/" in r.headers.get("Location", ""):
-                    break
-                final = r.headers["Location"]
-            if name in plan["optional"] and status == 404:
-                absent.add(name)
-            elif 200 <= status < 300:
-                pages[account].append((name, final, weight))
-            else:
-                preflight_errors.append([account, name, path, f"HTTP {status}"])
-    for name in sorted(absent):
-        notes.append(f"{name} left out: not there yet (404)")
-
-    samples: list[list] = []
-    accounts = cycle(plan["users"])
-
-    class Visitor(HttpUser):
-        host = base
-        wait_time = between(*plan["think"])
-
-        def on_start(self):
-            self.account = next(accounts)
-            self.pages = pages[self.account]
-            self.weights = [w for _, _, w in self.pages]
-            self.client.headers.update(proxy | {"Cookie": sessions[self.account]})
-
-        @task
-        def page(self):
-            name, path, _ = random.choices(self.pages, weights=self.weights)[0]
-            with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as r:
-                location = r.headers.get("Location", "")
-                if r.status_code == 0 or r.status_code >= 400:
-                    r.failure(f"HTTP {r.status_code} {r.error or ''}".strip())
-                elif "/login/" in location:
-                    r.failure("sent to the login page")
-                else:
-                    r.success()
-
-    def record(request_type, name, response_time, response_length, exception=None, **kw):
-        samples.append([name, response_time, str(exception) if exception else ""])
-
-    env = Environment(user_classes=[Visitor])
-    env.events.request.add_listener(record)
-    runner = env.create_local_runner()
-    load_before, cpu_before = os.getloadavg(), _cpu_seconds(plan["gunicorn"])
-    start = time.perf_counter()
-    runner.start(len(plan["users"]), spawn_rate=len(plan["users"]))
-    gevent.spawn_later(plan["duration"], runner.quit)
-    runner.greenlet.join()
-    elapsed = time.perf_counter() - start
-    result = {
-        "cpu": _cpu_seconds(plan["gunicorn"]) - cpu_before,
-        "load_before": load_before,
-        "load_after": os.getloadavg(),
-        "samples": samples,
-        "logins": logins,
-        "preflight_errors": preflight_errors,
-        "notes": notes,
-        "elapsed": elapsed,
-    }
-    print(RESULT + json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
