@@ -14,6 +14,7 @@ from .models import (
     Cycle,
     StandardAction,
 )
+from .models.visits import IMPROVEMENT_MAX_LENGTH
 from .services.workflow import COMMENT_MAX_LENGTH
 
 
@@ -139,3 +140,22 @@ class ProblemsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("针对本月预警和市场状态，写下主要问题及其原因，作为制定月计划的依据。"),
     )
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(required=False, max_length=TEXT_MAX_LENGTH)
+
+
+class ImprovementForm(forms.Form):
+    """What the add form sends; the service says what is missing or wrong."""
+
+    kind = forms.CharField(required=False)
+    text = forms.CharField(required=False, max_length=IMPROVEMENT_MAX_LENGTH)
+    due = forms.DateField(required=False)
+    customer = forms.CharField(required=False, max_length=200)
+    sku = forms.IntegerField(required=False)
+
+
+class ImprovementEditForm(forms.Form):
+    text = forms.CharField(required=False, max_length=IMPROVEMENT_MAX_LENGTH)
+    due = forms.DateField(required=False)

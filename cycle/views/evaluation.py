@@ -4,7 +4,6 @@ market manager's review of the month and of each item."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -19,9 +18,8 @@ from accounts.policy import has_role, leads_team, takes_part_in_reviews, works_o
 from brands.selectors import key_skus
 from core.months import add_months, month_end
 
-from ..forms import CommentForm
-from ..models import TEXT_MAX_LENGTH, Cycle, IssueKind, Transition, WeeklySummary
-from ..models.visits import IMPROVEMENT_MAX_LENGTH
+from ..forms import CommentForm, ImprovementEditForm, ImprovementForm, SummaryForm
+from ..models import Cycle, IssueKind, Transition, WeeklySummary
 from ..selectors import cycle_rows, evaluation_history, own_customers, plan_for
 from ..selectors.evaluation_figures import evaluation_figures
 from ..selectors.improvements import cycle_improvements, improvement_get, own_customer_id
@@ -43,25 +41,6 @@ from ..services import (
 from .common import refusal, transition_response, url_month
 
 PAGE = "cycle/evaluation.html"
-
-
-class SummaryForm(forms.Form):
-    summary = forms.CharField(required=False, max_length=TEXT_MAX_LENGTH)
-
-
-class ImprovementForm(forms.Form):
-    """What the add form sends; the service says what is missing or wrong."""
-
-    kind = forms.CharField(required=False)
-    text = forms.CharField(required=False, max_length=IMPROVEMENT_MAX_LENGTH)
-    due = forms.DateField(required=False)
-    customer = forms.CharField(required=False, max_length=200)
-    sku = forms.IntegerField(required=False)
-
-
-class ImprovementEditForm(forms.Form):
-    text = forms.CharField(required=False, max_length=IMPROVEMENT_MAX_LENGTH)
-    due = forms.DateField(required=False)
 
 
 def _cycle(request, username: str, month: str) -> Cycle:
