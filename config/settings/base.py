@@ -171,7 +171,7 @@ EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", "7"))
 # which has no limit. The reverse proxy's body limit should be a little above the largest.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 FORECAST_IMPORT_MAX_BYTES = int(os.environ.get("FORECAST_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
-# What a file may hold once opened (imports/table.py streams it and stops at the first limit
+# What a file may hold once opened (core/tabular/reading.py streams it and stops at the first limit
 # it passes). Data rows under the header: by default what one Excel sheet holds (import_data
 # --max-rows raises it for a bigger CSV). A customer manager's forecast file has one row per
 # customer of theirs, plus FORECAST_IMPORT_EXTRA_ROWS (a few wrong rows get row errors).
