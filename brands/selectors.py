@@ -24,6 +24,16 @@ def sku_prices_by_code() -> dict[str, tuple[int, object]]:
     }
 
 
+def sku_rule_rows() -> list[tuple]:
+    """(id, code, name, retail_price, is_key_brand, status, launch_date) of every SKU, by id:
+    what the strategy rules need of the catalogue."""
+    return list(
+        Sku.objects.order_by("id").values_list(
+            "id", "code", "name", "retail_price", "is_key_brand", "status", "launch_date"
+        )
+    )
+
+
 def key_skus():
     """Active key-brand SKUs (重点品牌), with their brand."""
     return (

@@ -15,6 +15,11 @@ def customers_visible_to(*, user: User) -> QuerySet[Customer]:
     return scope_of(user).work(Customer.objects.all())
 
 
+def active_customers() -> QuerySet[Customer]:
+    """Every active customer, for company-wide computations (the strategy rules' classes)."""
+    return Customer.objects.filter(status=CustomerStatus.ACTIVE)
+
+
 def customers_owned_by(*, manager: User) -> QuerySet[Customer]:
     """The customers ``manager`` owns (not those they may see: a market manager sees a
     team's customers but owns none)."""

@@ -90,6 +90,17 @@ def latest_run(*, month: dt.date) -> IndicatorRun | None:
     return IndicatorRun.objects.filter(month=month).order_by("-started_at", "-pk").first()
 
 
+def latest_succeeded_run_id(*, month: dt.date) -> int | None:
+    """The month's latest successful run: what pages that cache indicator-based results key
+    their entries by (a recompute shows at once)."""
+    return (
+        IndicatorRun.objects.filter(month=month, status=RunStatus.SUCCEEDED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def is_computed(*, month: dt.date) -> bool:
     return IndicatorRun.objects.filter(month=month, status=RunStatus.SUCCEEDED).exists()
 

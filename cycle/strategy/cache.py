@@ -24,7 +24,7 @@ from django.db.models import Count, Max
 from django.utils import translation
 
 from accounts.models import User
-from reports.models import IndicatorRun, RunStatus
+from reports.selectors import latest_succeeded_run_id
 
 from ..models import WarningRule
 from .engine import Evaluated, warnings_evaluate, warnings_summary
@@ -55,12 +55,7 @@ def warnings_summary_cached(*, managers: Iterable[User | int], month: dt.date) -
 
 
 def _key(kind: str, manager_ids: list[int], month: dt.date) -> str:
-    run = (
-        IndicatorRun.objects.filter(month=month, status=RunStatus.SUCCEEDED)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    run = latest_succeeded_run_id(month=month)
     rules = WarningRule.objects.aggregate(n=Count("pk"), edited=Max("updated_at"))
     edited = rules["edited"].timestamp() if rules["edited"] else 0
     managers = ".".join(map(str, manager_ids))

@@ -23,9 +23,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from brands.models import Sku, SkuStatus
+from brands.models import SkuStatus
+from brands.selectors import sku_rule_rows
 from core.months import add_months, month_bounds, month_end
-from customers.models import TIER_BANDS, Customer, CustomerStatus
+from customers.models import TIER_BANDS
+from customers.selectors import active_customers
 from markets.selectors import (
     customer_month_volumes,
     customer_sku_month_volumes,
@@ -51,7 +53,7 @@ class RuleData:
         self.start, self.end = month_bounds(month)
         self.manager_ids = manager_ids
         self.company_wide = company_wide
-        self.active = Customer.objects.filter(status=CustomerStatus.ACTIVE)
+        self.active = active_customers()
         self.mine = self.active.filter(manager_id__in=manager_ids)
 
     @cached_property
@@ -111,11 +113,8 @@ class RuleData:
     def skus(self) -> pd.DataFrame:
         """sku_id, sku_code, sku_name, retail_price (NaN if none), key_on_sale."""
         last_day = month_end(self.month)
-        rows = Sku.objects.order_by("id").values_list(
-            "id", "code", "name", "retail_price", "is_key_brand", "status", "launch_date"
-        )
         frame = pd.DataFrame.from_records(
-            list(rows),
+            sku_rule_rows(),
             columns=["sku_id", "sku_code", "sku_name", "retail", "key", "status", "launch"],
         )
         launched = frame["launch"].map(lambda d: pd.isna(d) or d <= last_day).astype(bool)
