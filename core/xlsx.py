@@ -1,8 +1,9 @@
 """Writing the pages' tables as Excel workbooks: one sheet per table, Chinese headers in bold,
-the header row frozen, numbers kept as numbers (rates as percentages), streamed (openpyxl's
-write-only mode) so that 30,000 rows stay cheap. Each export describes its sheets and hands
-them here; every text cell, headers included, goes through core.spreadsheet_text (no live
-formulas, no control characters openpyxl would refuse)."""
+the header row frozen and filtered (an autofilter over the header and the data), numbers kept
+as numbers (rates as percentages), streamed (openpyxl's write-only mode) so that 30,000 rows
+stay cheap. Each export describes its sheets and hands them here; every text cell, headers
+included, goes through core.spreadsheet_text (no live formulas, no control characters openpyxl
+would refuse)."""
 
 from __future__ import annotations
 
@@ -69,11 +70,18 @@ def write_workbook(
             header.append(cell)
         sheet.append(header)
         formats = [column.number_format for column in spec.columns]
+        rows = 0
         for row in spec.rows:
             sheet.append([_cell(sheet, v, f) for v, f in zip(row, formats, strict=False)])
+            rows += 1
             written += 1
             if progress is not None and written % CHUNK == 0:
                 progress(written)
+        if spec.columns:
+            # write-only sheets serialise the filter when the book is saved (after the rows),
+            # so the counted last row can still be given here
+            last = get_column_letter(len(spec.columns))
+            sheet.auto_filter.ref = f"A1:{last}{rows + 1}"
     book.save(target)
     return written
 
