@@ -372,6 +372,11 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         LIKE_GET,
         kwargs=lambda w, t: {"pk": w.import_job.pk},
     ),
+    "imports:template": Rule(
+        get=row("login", "403", "403", "403", "200"),
+        post=row("login", "403", "403", "403", "405"),
+        kwargs=lambda w, t: {"kind": "customers"},
+    ),
     # --- analysis (reports) ---
     "reports:home": Rule(row("login", "302", "302", "302", "302"), LIKE_GET),
     "reports:manager": visible(kwargs=lambda w, t: {"username": w.managers[t].username}),
