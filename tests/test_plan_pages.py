@@ -36,7 +36,8 @@ def html(response) -> str:
 
 @pytest.fixture
 def plan(two_teams):
-    return CycleFactory(manager=two_teams["cm"]["a1"], month=NOV)
+    # a goal, so that submitting it is not refused as an empty plan
+    return CycleFactory(manager=two_teams["cm"]["a1"], month=NOV, goal_volume=1200)
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,10 @@ def _actor(two_teams, role):
 @pytest.mark.parametrize("transition", list(Transition))
 @pytest.mark.parametrize("state", list(PlanStatus))
 def test_transition_matrix(two_teams, state, transition, role):
-    cycle = CycleFactory(manager=two_teams["cm"]["a1"], month=MONTH, plan_status=state)
+    # a goal, so that the owner's submit is not refused as an empty plan
+    cycle = CycleFactory(
+        manager=two_teams["cm"]["a1"], month=MONTH, plan_status=state, goal_volume=1200
+    )
     actor = _actor(two_teams, role)
     expected = ALLOWED.get((state, transition, role))
     service = SERVICES[transition]
@@ -110,7 +113,7 @@ def test_nobody_decides_on_their_own_plan(two_teams):
 
 def test_full_round_keeps_the_history_in_order(two_teams):
     cm, mm = two_teams["cm"]["a1"], two_teams["mm_a"]
-    cycle = CycleFactory(manager=cm, month=MONTH)
+    cycle = CycleFactory(manager=cm, month=MONTH, goal_volume=1200)
     plan_submit(cycle=cycle, by=cm)
     plan_reject(cycle=cycle, by=mm, comment="拜访太集中")
     cycle.refresh_from_db()

@@ -178,6 +178,10 @@ def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment
                 },
                 code="state",
             )
+        if spec is PLAN and transition == Transition.SUBMIT and _plan_is_empty(locked):
+            raise ValidationError(
+                _("计划还是空的：请先填写目标并安排营销动作，再提交审批。"), code="empty"
+            )
         if spec is EVALUATION and transition == Transition.SUBMIT and not locked.summary.strip():
             raise ValidationError({"summary": _("请先写月总结再提交评估。")})
         now = timezone.now()
@@ -206,6 +210,15 @@ def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment
         if spec is PLAN and transition == Transition.APPROVE:
             customer_set_visit_frequencies(frequencies=_planned_frequencies(locked), by=by)
     return locked
+
+
+def _plan_is_empty(cycle: Cycle) -> bool:
+    """No goal and no action (removed ones do not count): nothing for the market manager
+    to decide on."""
+    goals = (cycle.goal_volume, cycle.goal_coverage, cycle.goal_visits)
+    if any(goal is not None for goal in goals):
+        return False
+    return not cycle.pk or not cycle.actions.filter(removed_at__isnull=True).exists()
 
 
 def _planned_frequencies(cycle: Cycle) -> dict[int, str]:
