@@ -3,6 +3,7 @@ from django.contrib import admin
 from core.read_only_admin import ReadOnlyAdmin
 
 from .models import Brand, CatalogChange, Category, Sku
+from .services.changes import sku_admin_save
 
 
 @admin.register(Category)
@@ -40,6 +41,13 @@ class SkuAdmin(admin.ModelAdmin):
     autocomplete_fields = ["brand", "category"]
     readonly_fields = ["tar_mg_imported"]
 
+    def save_model(self, request, obj, form, change):
+        # through the service so an admin edit lands in the SKU's history
+        if change:
+            sku_admin_save(sku=obj, fields=form.changed_data, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
 
 @admin.register(CatalogChange)
 class CatalogChangeAdmin(ReadOnlyAdmin):
@@ -54,8 +62,16 @@ class CatalogChangeAdmin(ReadOnlyAdmin):
         "field",
         "old_value",
         "new_value",
+        "source",
     ]
-    list_filter = ["at", "action", "object_type", "field", ("by", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "at",
+        "action",
+        "object_type",
+        "source",
+        "field",
+        ("by", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["object_repr", "old_value", "new_value", "by__username", "by__name"]
     list_select_related = ["by"]
     date_hierarchy = "at"

@@ -1,7 +1,10 @@
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core.change_source import ChangeSource
 
 
 class Category(models.Model):
@@ -156,6 +159,9 @@ class CatalogChange(models.Model):
     field = models.CharField(_("字段"), max_length=50, blank=True)
     old_value = models.TextField(_("原值"), blank=True)
     new_value = models.TextField(_("新值"), blank=True)
+    source = models.CharField(
+        _("来源"), max_length=10, choices=ChangeSource, default=ChangeSource.PAGE
+    )
 
     class Meta:
         verbose_name = _("商品目录变更记录")
@@ -177,4 +183,12 @@ class CatalogChange(models.Model):
 
     @property
     def field_label(self) -> str:
-        return self.FIELD_LABELS.get(self.field, self.field)
+        if self.field in self.FIELD_LABELS:
+            return self.FIELD_LABELS[self.field]
+        if self.object_type == self.ObjectType.SKU:
+            # admin and import edits reach every SKU field
+            try:
+                return str(Sku._meta.get_field(self.field).verbose_name)
+            except FieldDoesNotExist:
+                pass
+        return self.field

@@ -5,7 +5,7 @@ from core.admin_lists import LargeTableAdmin, ReferenceSearchMixin, month_filter
 from core.read_only_admin import ReadOnlyAdmin
 
 from .models import Customer, CustomerChange
-from .services import EDITABLE_FIELDS
+from .services import EDITABLE_FIELDS, customer_admin_save
 
 
 class ChangedFieldFilter(admin.SimpleListFilter):
@@ -58,6 +58,13 @@ class CustomerAdmin(ReferenceSearchMixin, LargeTableAdmin):
     list_select_related = ["manager"]
     autocomplete_fields = ["manager"]
 
+    def save_model(self, request, obj, form, change):
+        # through the service so an admin edit lands in the customer's history
+        if change:
+            customer_admin_save(customer=obj, fields=form.changed_data, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
 
 @admin.register(CustomerChange)
 class CustomerChangeAdmin(ReferenceSearchMixin, ReadOnlyAdmin):
@@ -65,10 +72,19 @@ class CustomerChangeAdmin(ReferenceSearchMixin, ReadOnlyAdmin):
     the editor filter lists the users, not the distinct editors of the whole history (a scan
     of it on every page)."""
 
-    list_display = ["changed_at", "customer", "field_name", "old_value", "new_value", "changed_by"]
+    list_display = [
+        "changed_at",
+        "customer",
+        "field_name",
+        "old_value",
+        "new_value",
+        "changed_by",
+        "source",
+    ]
     list_filter = [
         month_filter("changed_at"),
         ChangedFieldFilter,
+        "source",
         "changed_by",
         "customer__manager__team",
     ]

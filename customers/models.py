@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.change_source import ChangeSource
+
 
 class BusinessFormat(models.TextChoices):
     CONVENIENCE = "convenience", _("便利店")
@@ -133,8 +135,9 @@ class Customer(models.Model):
 
 
 class CustomerChange(models.Model):
-    """One field of a customer changed by hand: who, when, old → new (shown on the detail
-    page and in the admin)."""
+    """One field of a customer changed — on the page, in the admin or by an import: who,
+    when, where from, old → new (shown on the detail page and in the admin). No one (an
+    import run from the command line) shows as 系统导入."""
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="changes"
@@ -146,6 +149,9 @@ class CustomerChange(models.Model):
     field = models.CharField(_("字段"), max_length=50)
     old_value = models.TextField(_("原值"), blank=True)
     new_value = models.TextField(_("新值"), blank=True)
+    source = models.CharField(
+        _("来源"), max_length=10, choices=ChangeSource, default=ChangeSource.PAGE
+    )
 
     class Meta:
         verbose_name = _("客户资料修改记录")

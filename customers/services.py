@@ -1,10 +1,13 @@
-"""Changing customers. Every change by hand is recorded field by field."""
+"""Changing customers. Every change — on the page, in the admin, by an import — is
+recorded field by field with where it came from."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.change_source import ChangeSource
+from core.model_diff import field_diffs
 
 from .models import Customer, CustomerChange
 from .selectors import customer_can_edit
@@ -86,3 +89,24 @@ def customer_set_visit_frequencies(*, frequencies: dict[int, str], by: User) -> 
         Customer.objects.bulk_update(changed, ["visit_frequency", "updated_at"], batch_size=500)
         CustomerChange.objects.bulk_create(changes, batch_size=500)
     return len(changed)
+
+
+def customer_admin_save(*, customer: Customer, fields: list[str], by: User) -> list[CustomerChange]:
+    """Save an existing customer edited in the Django admin (``fields``: the form's changed
+    fields), recording each real change with source admin."""
+    with transaction.atomic():
+        old = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer.save()
+        changes = [
+            CustomerChange(
+                customer=customer,
+                changed_by=by,
+                field=name,
+                old_value=before,
+                new_value=after,
+                source=ChangeSource.ADMIN,
+            )
+            for name, before, after in field_diffs(old=old, new=customer, names=fields, text=_text)
+        ]
+        CustomerChange.objects.bulk_create(changes)
+    return changes

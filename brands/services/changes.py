@@ -1,15 +1,29 @@
-"""The record of every catalogue change (``CatalogChange``), one row per field changed."""
+"""The record of every catalogue change (``CatalogChange``), one row per field changed,
+whatever its source: the workspace pages, the Django admin, the ``skus`` import."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import CatalogChange
+from core.change_source import ChangeSource
+from core.model_diff import field_diffs
+
+from ..models import CatalogChange, Sku
 
 Action = CatalogChange.Action
 ObjectType = CatalogChange.ObjectType
 
 
 def change_row(
-    *, by, action, object_type, object_id, object_repr, field="", old="", new=""
+    *,
+    by,
+    action,
+    object_type,
+    object_id,
+    object_repr,
+    field="",
+    old="",
+    new="",
+    source=ChangeSource.PAGE,
 ) -> CatalogChange:
     return CatalogChange(
         by=by if by is not None and by.pk else None,
@@ -20,7 +34,32 @@ def change_row(
         field=field,
         old_value=_text(old),
         new_value=_text(new),
+        source=source,
     )
+
+
+def sku_admin_save(*, sku: Sku, fields: list[str], by) -> list[CatalogChange]:
+    """Save an existing SKU edited in the Django admin (``fields``: the form's changed
+    fields), recording each real change with source admin."""
+    with transaction.atomic():
+        old = Sku.objects.select_for_update().get(pk=sku.pk)
+        sku.save()
+        changes = [
+            change_row(
+                by=by,
+                action=Action.UPDATE,
+                object_type=ObjectType.SKU,
+                object_id=sku.pk,
+                object_repr=sku,
+                field=name,
+                old=before,
+                new=after,
+                source=ChangeSource.ADMIN,
+            )
+            for name, before, after in field_diffs(old=old, new=sku, names=fields, text=_text)
+        ]
+        CatalogChange.objects.bulk_create(changes)
+    return changes
 
 
 def _text(value) -> str:
