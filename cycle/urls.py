@@ -22,6 +22,7 @@ urlpatterns = [
     path(PLAN + "do/<str:name>/", plans.transition, name="transition"),
     path(PLAN + "forecasts/", forecasts.grid, name="forecasts"),
     path(PLAN + "forecasts/import/", forecasts.import_file, name="forecast_import"),
+    path(PLAN + "forecasts.xlsx", forecasts.export, name="forecasts_xlsx"),
     path(PLAN + "forecasts/<int:customer_id>/", forecasts.cell, name="forecast_cell"),
     path(PLAN + "schedule/", schedule.calendar, name="schedule"),
     path(PLAN + "schedule/<str:date>/", schedule.day, name="schedule_day"),

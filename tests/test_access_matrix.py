@@ -494,6 +494,8 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         body=lambda w, t: {f"q{w.customers[w.item(t)].pk}": "12"},
     ),
     "plans:forecast_import": own_write(),
+    # the grid as a file: whoever sees the grid downloads it; GET only, it writes nothing
+    "plans:forecasts_xlsx": visible(post=row("login", "405", "405", "405", "405")),
     # another manager's customer in one's own grid is refused as input (400, the message
     # names no customer: "只能填写您名下有效客户的预测")
     "plans:forecast_cell": own_write(

@@ -1,5 +1,5 @@
 """The plan's demand-forecast grid: typed in place (htmx, one cell at a time), saved as a
-whole without JavaScript, or imported from a file."""
+whole without JavaScript, imported from a file, or downloaded as one that imports back."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import allowed_if
 from accounts.policy import can_edit_cycle, has_role, works_own_cycle
 from core.tabular.columns import more_errors_note
+from core.xlsx import workbook_bytes, xlsx_response
 
+from ..forecast_export import forecast_sheet
 from ..forms import ForecastCellForm, ForecastImportForm
 from ..selectors import plan_for
 from ..selectors.forecast_grid import forecast_rows
@@ -133,3 +135,13 @@ def import_file(request, username: str, month: str):
         return render(request, PAGE, context, status=400)
     messages.success(request, _("已导入 %(n)d 条需求预测。") % {"n": result.written})
     return redirect("plans:forecasts", username, month)
+
+
+@allowed_if(has_role)
+@require_safe
+def export(request, username: str, month: str):
+    """Whoever sees the grid may download it; the file imports back unchanged."""
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    content = workbook_bytes([forecast_sheet(cycle)])
+    name = _("需求预测")
+    return xlsx_response(content, f"{name}-{cycle.manager.username}-{cycle.month:%Y-%m}.xlsx")
