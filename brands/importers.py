@@ -6,10 +6,12 @@ from decimal import Decimal
 
 import pandas as pd
 
+from core.change_source import importing_user
 from core.tabular.columns import DUPLICATE_IN_FILE, Column, Table
 from core.tabular.upsert import WriteCounts, upsert_frame
 
 from .models import Brand, Sku, SkuStatus
+from .services.changes import sku_record_import_changes
 
 COLUMNS = [
     Column("code", ("商品编码", "卷烟编码"), required=True),
@@ -73,9 +75,20 @@ def write(clean: pd.DataFrame) -> WriteCounts:
     if "tar_mg_imported" in frame:
         frame["tar_mg"] = _current_tar(frame)
     fields = [c for c in frame.columns if c != "code"]
-    return upsert_frame(
-        model=Sku, frame=frame, key=["code"], fields=fields, existing=Sku.objects.all()
+    counts = upsert_frame(
+        model=Sku,
+        frame=frame,
+        key=["code"],
+        fields=fields,
+        existing=Sku.objects.all(),
+        record_changes=True,
     )
+    sku_record_import_changes(
+        changes=counts.changes,
+        names=frame.set_index("code")["name"],
+        by=importing_user(),
+    )
+    return counts
 
 
 def _current_tar(frame: pd.DataFrame) -> pd.Series:

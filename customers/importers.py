@@ -7,6 +7,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from accounts.selectors import customer_manager_ids_by_username
+from core.change_source import importing_user
 from core.tabular.columns import DUPLICATE_IN_FILE, Column, Table
 from core.tabular.upsert import WriteCounts, upsert_frame
 
@@ -18,6 +19,7 @@ from .models import (
     VisitFrequency,
     VisitMethod,
 )
+from .services import customer_record_import_changes
 
 COLUMNS = [
     Column("code", ("客户编码",), required=True),
@@ -101,6 +103,13 @@ def _check_license_numbers(table: Table, clean: pd.DataFrame) -> None:
 
 def write(clean: pd.DataFrame) -> WriteCounts:
     fields = [c for c in clean.columns if c != "code"]
-    return upsert_frame(
-        model=Customer, frame=clean, key=["code"], fields=fields, existing=Customer.objects.all()
+    counts = upsert_frame(
+        model=Customer,
+        frame=clean,
+        key=["code"],
+        fields=fields,
+        existing=Customer.objects.all(),
+        record_changes=True,
     )
+    customer_record_import_changes(changes=counts.changes, by=importing_user())
+    return counts

@@ -1,11 +1,13 @@
 """Changing customers. Every change — on the page, in the admin, by an import — is
 recorded field by field with where it came from."""
 
+import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import customer_manager_ids_by_username
 from core.change_source import ChangeSource
 from core.model_diff import field_diffs
 
@@ -110,3 +112,34 @@ def customer_admin_save(*, customer: Customer, fields: list[str], by: User) -> l
         ]
         CustomerChange.objects.bulk_create(changes)
     return changes
+
+
+def customer_record_import_changes(*, changes: pd.DataFrame | None, by: User | None) -> int:
+    """Record the field changes an import made (``WriteCounts.changes`` of the upsert), in
+    bulk, source import. The manager reads as a username, the column the file holds."""
+    if changes is None or changes.empty:
+        return 0
+    changes = changes.copy()
+    managers = changes["field"] == "manager_id"
+    if managers.any():
+        names = {pk: name for name, pk in customer_manager_ids_by_username().items()}
+        for side in ("old", "new"):
+            changes.loc[managers, side] = changes.loc[managers, side].map(
+                lambda pk: names.get(pk, pk)
+            )
+        changes.loc[managers, "field"] = "manager"
+    rows = [
+        CustomerChange(
+            customer_id=pk,
+            changed_by=by,
+            field=field,
+            old_value=_text(old),
+            new_value=_text(new),
+            source=ChangeSource.IMPORT,
+        )
+        for pk, field, old, new in changes[["pk", "field", "old", "new"]].itertuples(
+            index=False, name=None
+        )
+    ]
+    CustomerChange.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

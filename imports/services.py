@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.change_source import importing_as
 from core.heartbeat import beating
 from core.queue import enqueue
 from core.tabular.columns import RowError, Table
@@ -170,7 +171,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         )
 
     try:
-        with beating(alive):
+        with beating(alive), importing_as(job.created_by):
             result = import_file(
                 kind=job.kind,
                 content=bytes(job.content),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 
 import pandas as pd
@@ -16,6 +17,9 @@ class WriteCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # with record_changes: one row per changed field of an existing row — pk, the key
+    # columns, field, old, new (normalised values; None for empty)
+    changes: pd.DataFrame | None = dataclass_field(default=None, compare=False, repr=False)
 
 
 def upsert_frame(
@@ -27,19 +31,37 @@ def upsert_frame(
     existing: QuerySet,
     defaults_for_new: dict | None = None,
     batch_size: int = 2000,
+    record_changes: bool = False,
 ) -> WriteCounts:
     """``frame`` holds ``key`` + ``fields`` columns (attnames); ``existing`` the rows that
-    may share a key with it. Only ``fields`` are compared and written."""
-    old = pd.DataFrame.from_records(list(existing.values(*key, *fields)), columns=[*key, *fields])
+    may share a key with it. Only ``fields`` are compared and written. ``record_changes``:
+    also return the field-level differences (``WriteCounts.changes``) for a history."""
+    loaded = [*key, *fields, *(["pk"] if record_changes else [])]
+    old = pd.DataFrame.from_records(list(existing.values(*loaded)), columns=loaded)
     merged = frame[[*key, *fields]].merge(
         old, on=key, how="left", suffixes=("", "__old"), indicator=True
     )
     is_new = merged["_merge"] == "left_only"
     changed = pd.Series(False, index=merged.index)
-    for field in fields:
-        new_values = merged[field].map(_norm).astype(object).fillna(_MISSING)
-        old_values = merged[f"{field}__old"].map(_norm).astype(object).fillna(_MISSING)
-        changed |= new_values != old_values
+    diffs = []
+    for name in fields:
+        new_values = merged[name].map(_norm).astype(object).fillna(_MISSING)
+        old_values = merged[f"{name}__old"].map(_norm).astype(object).fillna(_MISSING)
+        differs = new_values != old_values
+        changed |= differs
+        if record_changes:
+            rows = differs & ~is_new
+            diffs.append(
+                pd.DataFrame(
+                    {
+                        "pk": merged.loc[rows, "pk"].astype("int64"),
+                        **{k: merged.loc[rows, k] for k in key},
+                        "field": name,
+                        "old": old_values[rows].replace({_MISSING: None}),
+                        "new": new_values[rows].replace({_MISSING: None}),
+                    }
+                )
+            )
     changed &= ~is_new
 
     to_write = merged[is_new | changed]
@@ -65,6 +87,7 @@ def upsert_frame(
         created=int(is_new.sum()),
         updated=int(changed.sum()),
         unchanged=int(len(merged) - is_new.sum() - changed.sum()),
+        changes=pd.concat(diffs, ignore_index=True) if diffs else None,
     )
 
 
