@@ -190,7 +190,6 @@ def test_the_customer_managers_first_write_creates_the_cycle_once(client, two_te
         ("forecasts/", {"qCUSTOMER": "12"}),
         ("forecasts/CUSTOMER/", {"quantity": "12"}),
         ("schedule/MONTH-01/", {"customers": "CUSTOMER"}),
-        ("do/submit/", {}),
         ("evaluation/summary/", {"summary": "本月总结"}),
         ("weeks/MONDAY/summary/", {"text": "第一周小结"}),
         ("improvements/", {"kind": "market", "text": "改进", "due": "MONTH-20"}),

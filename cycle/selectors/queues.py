@@ -22,6 +22,21 @@ def evaluation_queue(*, user: User) -> QuerySet[Cycle]:
     return submitted_evaluations(_decided_by(user))
 
 
+def recently_decided_plans(*, user: User, limit: int = 10) -> QuerySet[Cycle]:
+    """The last ``limit`` plans ``user`` approved or returned, of any month, newest decision
+    first: after deciding, the market manager can find the plan again (a resubmitted plan
+    waits in the queue instead)."""
+    return (
+        _decided_by(user)
+        .filter(
+            plan_decided_by=user,
+            plan_status__in=[PlanStatus.APPROVED, PlanStatus.REJECTED],
+        )
+        .select_related("manager")
+        .order_by("-plan_decided_at", "-id")[:limit]
+    )
+
+
 def _decided_by(user: User) -> QuerySet[Cycle]:
     if not leads_team(user):
         return Cycle.objects.none()

@@ -36,6 +36,7 @@ from .errors import NotAllowedNow
 from .feed import notice_post
 
 COMMENT_MAX_LENGTH = 2000
+EMPTY_PLAN = _("计划还是空的：请先填写目标并安排营销动作，再提交审批。")
 
 PLAN_TRANSITIONS: dict[tuple[str, str], str] = {
     (PlanStatus.DRAFT, Transition.SUBMIT): PlanStatus.SUBMITTED,
@@ -150,6 +151,9 @@ def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment
         raise ValidationError(
             {"comment": _("意见最多 %(limit)d 字。") % {"limit": COMMENT_MAX_LENGTH}}
         )
+    if _refused_as_empty(spec, cycle=cycle, by=by, transition=transition):
+        # an unstarted month is empty: refused before it is started, so nothing is written
+        raise ValidationError(EMPTY_PLAN, code="empty")
     with transaction.atomic():
         if cycle.pk is None and can_edit_cycle(by, cycle):
             cycle_start(cycle=cycle, by=by)
@@ -179,9 +183,7 @@ def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment
                 code="state",
             )
         if spec is PLAN and transition == Transition.SUBMIT and _plan_is_empty(locked):
-            raise ValidationError(
-                _("计划还是空的：请先填写目标并安排营销动作，再提交审批。"), code="empty"
-            )
+            raise ValidationError(EMPTY_PLAN, code="empty")
         if spec is EVALUATION and transition == Transition.SUBMIT and not locked.summary.strip():
             raise ValidationError({"summary": _("请先写月总结再提交评估。")})
         now = timezone.now()
@@ -210,6 +212,16 @@ def _transition(spec: _Spec, *, cycle: Cycle, by: User, transition: str, comment
         if spec is PLAN and transition == Transition.APPROVE:
             customer_set_visit_frequencies(frequencies=_planned_frequencies(locked), by=by)
     return locked
+
+
+def _refused_as_empty(spec: _Spec, *, cycle: Cycle, by: User, transition: str) -> bool:
+    return (
+        spec is PLAN
+        and transition == Transition.SUBMIT
+        and cycle.pk is None
+        and can_edit_cycle(by, cycle)
+        and _plan_is_empty(cycle)
+    )
 
 
 def _plan_is_empty(cycle: Cycle) -> bool:

@@ -75,11 +75,13 @@ def transition_response(
     page_url: str,
     template: str,
     page_context: Callable[..., dict],
+    decided_url: str = "",
 ) -> HttpResponse:
     """POST of a transition ``name`` (``transitions``: name → (service, success message)) on
     ``cycle``: a missing or too long comment goes back to the page as a message; a refused
     transition shows the page with the reason and the typed comment; after a decision the
-    market manager goes back to the queue, after a submission the owner to the page."""
+    market manager goes to ``decided_url`` (else back to the queue), after a submission the
+    owner to the page."""
     if name not in transitions:
         raise PermissionDenied
     service, done = transitions[name]
@@ -96,5 +98,5 @@ def transition_response(
         return render(request, template, context, status=status)
     messages.success(request, str(done))
     if name != Transition.SUBMIT:
-        return redirect("plans:queue")
+        return redirect(decided_url or "plans:queue")
     return redirect(page_url)

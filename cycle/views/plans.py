@@ -18,6 +18,7 @@ from ..forms import ActionAddForm, ActionEditForm, ActionRemoveForm, GoalsForm
 from ..models import Transition
 from ..plan_page import actions_context, plan_context
 from ..selectors import action_get, approval_queue, evaluation_queue, plan_for, team_plans
+from ..selectors.queues import recently_decided_plans
 from ..services import (
     action_add,
     action_remove,
@@ -47,6 +48,7 @@ def queue(request):
     month = url_month(month_text) if month_text else current_month()
     context = {
         "queue": approval_queue(user=request.user),
+        "decided": recently_decided_plans(user=request.user),
         "evaluations": evaluation_queue(user=request.user),
         "plans": team_plans(user=request.user, month=month),
         "month": month,
@@ -201,12 +203,15 @@ TRANSITIONS = {
 @require_POST
 def transition(request, username: str, month: str, name: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    page_url = reverse("plans:detail", args=[username, month])
+    # after a decision the market manager stays on the plan, with its history
     return transition_response(
         request,
         cycle=cycle,
         name=name,
         transitions=TRANSITIONS,
-        page_url=reverse("plans:detail", args=[username, month]),
+        page_url=page_url,
         template=PAGE,
         page_context=plan_context,
+        decided_url=page_url,
     )

@@ -171,8 +171,13 @@ def test_monthly_cycle_through_the_pages(sign_in, live_server, month_data):
     expect(mpage.locator("#goals")).to_contain_text("600")
     mpage.locator("#decision-comment").fill("东站便利店要加一次云烟(紫)陈列指导，并安排拜访日。")
     mpage.get_by_role("button", name="退回修改").click()
-    # back to the queue, where the plan now shows as returned
-    expect(mpage.locator("tr", has_text="陈经理").filter(has_text="已退回")).to_be_visible()
+    # the market manager stays on the plan just returned; the queue lists it as decided
+    expect(mpage).to_have_url(re.compile(re.escape(plan_url) + "$"))
+    expect(mpage.locator("#status .badge")).to_have_text("已退回")
+    mpage.goto("/plans/queue/")
+    expect(
+        mpage.locator("#decided tr", has_text="陈经理").filter(has_text="已退回")
+    ).to_be_visible()
 
     # --- 4. the customer manager reads the comment, fixes the plan, resubmits -------------
     page.goto(plan_url)
@@ -198,7 +203,8 @@ def test_monthly_cycle_through_the_pages(sign_in, live_server, month_data):
     mpage.goto(plan_url)
     expect(mpage.locator("#actions")).to_contain_text("指导云烟(紫)陈列")
     mpage.get_by_role("button", name="批准").click()
-    expect(mpage.locator("tr", has_text="陈经理").filter(has_text="已批准")).to_be_visible()
+    expect(mpage).to_have_url(re.compile(re.escape(plan_url) + "$"))
+    expect(mpage.locator("#status .badge")).to_have_text("已批准")
 
     # --- 6. the visit sheet from the Today page ------------------------------------------
     page.goto("/visits/")
@@ -266,8 +272,10 @@ def test_monthly_cycle_through_the_pages(sign_in, live_server, month_data):
     expect(mpage.locator("#summary")).to_contain_text("东站便利店已拜访并指导陈列")
     mpage.locator("#decision-comment").fill("执行到位。")
     mpage.get_by_role("button", name="通过").click()
-    expect(mpage.locator("tr", has_text="陈经理")).to_contain_text("评估：已批准")
-    mpage.locator("tr", has_text="陈经理").get_by_role("link", name="评估：已批准").click()
+    expect(mpage.locator("#team-plans tr", has_text="陈经理")).to_contain_text("评估：已批准")
+    mpage.locator("#team-plans tr", has_text="陈经理").get_by_role(
+        "link", name="评估：已批准"
+    ).click()
     expect(mpage.locator("#status")).to_contain_text("评估已通过")
 
     # --- 10. the brand manager: a SKU into a category leaf, then a brand task ------------
