@@ -53,14 +53,17 @@ def forecasts_check(
 ) -> tuple[dict[int, int], Table]:
     """Check the rows of a file of forecasts for ``month`` limited to the given customers
     (``core.tabular.reading.read_upload`` reads it); writes nothing. Returns customer id → cartons
-    (empty unless every row is good) and the table with its errors. A month column, when
+    (empty unless every row is good; a row with a blank quantity is left out) and the table
+    with its errors. A month column, when
     present, must name ``month``. Raises ImportFileError for a file without the columns."""
     table = Table(rows, PLAN_FORECAST_COLUMNS)
     customer_id = table.lookup(
         "customer_code", customer_ids_by_code, str(_("不是您名下的有效客户"))
     )
     table.flag(table.raw("customer_code") == "", "customer_code", str(_("必填，不能为空")))
-    quantity = table.integer("quantity", required=True, minimum=0, maximum=FORECAST_MAX)
+    # a blank forecast leaves the customer's forecast as it is: the grid's own export has a
+    # blank for every customer not forecast yet, and must import back unchanged
+    quantity = table.integer("quantity", minimum=0, maximum=FORECAST_MAX)
     if table.has("month"):
         months = table.month("month")
         table.flag(
@@ -71,7 +74,9 @@ def forecasts_check(
     table.unique(["customer_code"], str(DUPLICATE_IN_FILE))
     if table.errors:
         return {}, table
-    return {int(c): int(q) for c, q in zip(customer_id, quantity, strict=True)}, table
+    return {
+        int(c): int(q) for c, q in zip(customer_id, quantity, strict=True) if not pd.isna(q)
+    }, table
 
 
 # --- checks made on a visit ---------------------------------------------------------------

@@ -173,6 +173,22 @@ def test_the_downloaded_grid_imports_back_unchanged(client, grid):
     assert "已导入 3 条需求预测。" in follow.content.decode()
 
 
+def test_a_half_filled_grid_imports_back_unchanged(client, grid):
+    """A customer not forecast yet is exported blank; importing the file leaves it blank and
+    the others as they were."""
+    Forecast.objects.filter(customer=grid["grid_customers"][2]).delete()
+    as_user(client, grid["cm"]["a1"])
+    before = forecasts()
+    content = downloaded(client, client.get(FORECASTS))
+    response = client.post(
+        "/plans/a1/2026-10/forecasts/import/",
+        {"file": SimpleUploadedFile("需求预测.xlsx", content)},
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert forecasts() == before and len(before) == 2
+    assert "已导入 2 条需求预测。" in client.get(response["Location"]).content.decode()
+
+
 def test_the_grid_page_links_the_download(client, grid):
     as_user(client, grid["mm_a"])
     assert (
