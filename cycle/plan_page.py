@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import Count
 
 from accounts.models import User
 from accounts.policy import can_edit_cycle
@@ -44,6 +45,7 @@ def plan_context(
         "history": plan_history(cycle=cycle),
         "goals_form": goals_form or GoalsForm(instance=cycle),
         "previous_volume": _volume(cycle.manager, previous),
+        "planned": _planned(cycle),
         **actions_context(cycle=cycle, can_edit=can_edit, query=query),
     }
 
@@ -85,3 +87,10 @@ def actions_context(*, cycle: Cycle, can_edit: bool, query=None) -> dict:
 def _volume(manager: User, month) -> int | None:
     row = manager_indicator(manager=manager, month=month)
     return row.volume if row else None
+
+
+def _planned(cycle: Cycle) -> dict[str, int]:
+    """The plan's visits for its summary: how many, on how many days."""
+    if cycle.pk is None:
+        return {"visits": 0, "days": 0}
+    return cycle.planned_visits.aggregate(visits=Count("id"), days=Count("date", distinct=True))

@@ -2,13 +2,14 @@
 an empty plan is refused, a plan with goals and actions goes to the market manager."""
 
 import datetime as dt
+import re
 
 import pytest
 
 from core.months import add_months, current_month
 from cycle.models import ApprovalRecord, Cycle, PlanStatus
 from cycle.services import plan_submit
-from tests.factories import CycleFactory, MarketingActionFactory
+from tests.factories import CycleFactory, MarketingActionFactory, PlannedVisitFactory
 
 NOV = dt.date(2026, 11, 1)
 PLAN = "/plans/a1/2026-11/"
@@ -114,3 +115,19 @@ class TestDecision:
         queue = html(as_user(client, two_teams["mm_b"]).get("/plans/queue/"))
         decided = queue[queue.index('id="decided"') :]
         assert "还没有审批过的计划" in decided[: decided.index("</section>")]
+
+
+class TestPageOrder:
+    def test_goals_actions_week_summary_then_submit(self, client, two_teams, empty_plan):
+        empty_plan.goal_volume = 1200
+        empty_plan.save()
+        action = MarketingActionFactory(cycle=empty_plan)
+        PlannedVisitFactory(cycle=empty_plan, customer=action.customer, date=NOV)
+        PlannedVisitFactory(cycle=empty_plan, customer=action.customer, date=dt.date(2026, 11, 9))
+        page = html(as_user(client, two_teams["cm"]["a1"]).get(PLAN))
+        marks = ['id="goals"', 'id="actions"', "周安排（拜访日历）", 'id="summary"', "提交审批"]
+        positions = [page.index(mark) for mark in marks]
+        assert positions == sorted(positions)
+        summary = page[page.index('id="summary"') : page.index('id="status"')]
+        assert "2 次，分布在 2 天" in summary
+        assert re.search(r"1,?200", summary)  # the volume goal
