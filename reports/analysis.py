@@ -8,13 +8,12 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from accounts import policy
 from accounts.models import User
 from core.months import parse_month, previous_month
 
 from .models import ScopeType
 from .selectors import (
-    can_recompute,
-    can_view_company_brands,
     computed_months,
     is_computed,
     key_brand_rates,
@@ -50,14 +49,14 @@ def indicator_context(*, user: User, month: dt.date, export_scope: str) -> dict:
         "months": computed_months(),
         "computed": is_computed(month=month),
         "run": latest_run(month=month),
-        "can_recompute": can_recompute(user=user),
+        "can_recompute": policy.can_recompute(user),
         "export_scope": export_scope,
         "export_kinds": EXPORT_KINDS,
     }
 
 
 def brand_context(*, user: User, team_code: str, month: dt.date) -> dict:
-    if not can_view_company_brands(user=user):
+    if not policy.can_see_company(user):
         raise PermissionDenied
     teams = team_codes_for_brand_view(user=user)
     if team_code and team_code in dict(teams):

@@ -10,20 +10,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.models import User
 from core.heartbeat import running_stale_before, stale_message, waiting_stale_before
 from core.months import month_start
 from core.queue import enqueue
 
 from .models import IndicatorRun, RunStatus
-from .selectors import can_recompute
 
 
 def indicators_request(*, month: dt.date, by: User) -> IndicatorRun:
     """The queued run of ``month``; ValidationError while another one is under way."""
     from .tasks import compute_month
 
-    if not can_recompute(user=by):
+    if not policy.can_recompute(by):
         raise PermissionDenied
     month = month_start(month)
     indicator_runs_sweep(month=month)

@@ -105,15 +105,6 @@ def is_computed(*, month: dt.date) -> bool:
     return IndicatorRun.objects.filter(month=month, status=RunStatus.SUCCEEDED).exists()
 
 
-def can_view_company_brands(*, user: User) -> bool:
-    """Company-wide brand data is the brand managers' and admins' (DESIGN.md §2)."""
-    return policy.can_see_company(user)
-
-
-def can_recompute(*, user: User) -> bool:
-    return policy.can_recompute(user)
-
-
 def manager_indicators(*, managers: QuerySet, month: dt.date) -> list[ManagerIndicator]:
     return list(
         ManagerIndicator.objects.filter(month=month, manager__in=managers)
@@ -238,7 +229,7 @@ def team_codes_for_brand_view(*, user: User) -> list[tuple[str, str]]:
 def export_scope_allowed(*, user: User, scope_type: str, key: str) -> bool:
     """Company-wide data for brand managers and admins; a team's for its market manager;
     a customer manager's own territory for that manager (and whoever may see it)."""
-    if can_view_company_brands(user=user):
+    if policy.can_see_company(user):
         return True
     if scope_type == ScopeType.TEAM:
         return policy.can_see_team(user, key)

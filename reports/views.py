@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts import policy
 from core.export_jobs import export_is_large
 from core.export_views import start_export_job
 from core.xlsx import XLSX
@@ -24,7 +25,7 @@ from .exports import ExportError, export_count
 from .forms import ExportForm, RecomputeForm
 from .jobs import indicators_request
 from .models import RunStatus
-from .selectors import can_recompute, latest_run
+from .selectors import latest_run
 
 
 @login_required
@@ -37,7 +38,7 @@ def analysis_brands(request):
 @login_required
 @require_POST
 def recompute(request):
-    if not can_recompute(user=request.user):
+    if not policy.can_recompute(request.user):
         raise PermissionDenied
     form = RecomputeForm(request.POST)
     if not form.is_valid():
