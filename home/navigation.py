@@ -31,6 +31,8 @@ _CATALOGUE = [
 _ANALYSIS = NavItem("reports:home", _("分析"))
 _FEED = NavItem("feed:index", _("三员互动"), counts_unread=True)
 _TEAM_BOARD = NavItem("team:board", _("团队看板"))
+# the 使用说明 page (home/help.py), last in every menu
+HELP = NavItem("accounts:help", _("使用说明"))
 
 MENUS: dict[str, list[NavItem]] = {
     Role.CUSTOMER_MANAGER: [
@@ -41,6 +43,7 @@ MENUS: dict[str, list[NavItem]] = {
         _FEED,
         NavItem("customers:list", _("我的客户")),
         _SKUS,
+        HELP,
     ],
     Role.MARKET_MANAGER: [
         _HOME,
@@ -52,6 +55,7 @@ MENUS: dict[str, list[NavItem]] = {
         _FEED,
         NavItem("customers:list", _("团队客户")),
         _SKUS,
+        HELP,
     ],
     Role.BRAND_MANAGER: [
         _HOME,
@@ -60,6 +64,7 @@ MENUS: dict[str, list[NavItem]] = {
         _FEED,
         NavItem("customers:list", _("客户（只读）")),
         *_CATALOGUE,
+        HELP,
     ],
     Role.ADMIN: [
         _HOME,
@@ -70,13 +75,14 @@ MENUS: dict[str, list[NavItem]] = {
         *_CATALOGUE,
         NavItem("imports:upload", _("数据导入")),
         NavItem("admin:index", _("后台管理"), staff_only=True),
+        HELP,
     ],
 }
 
 
 def menu_for(user, current_path: str, unread: int = 0) -> list[dict]:
     items = []
-    for item in MENUS.get(role_of(user), [_HOME]):
+    for item in MENUS.get(role_of(user), [_HOME, HELP]):
         if item.staff_only and not user.is_staff:
             continue
         url = reverse(item.url_name)

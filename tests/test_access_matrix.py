@@ -313,6 +313,8 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     # --- accounts ---
     "accounts:home": SIGNED_IN,
+    # 使用说明: every signed-in role reads every role's page (home/help.py)
+    "accounts:help": SIGNED_IN,
     # LoginView(redirect_authenticated_user=True); a refused login re-renders with 200.
     "accounts:login": Rule(
         row("200", "302", "302", "302", "302"),
