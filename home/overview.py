@@ -1,21 +1,46 @@
 """What each role's home page shows: real figures from the selectors of every app."""
 
+from django.utils.translation import gettext as _
+
 from accounts.models import Role, User
 from accounts.policy import role_of
-from accounts.selectors import team_members_with_counts, teams_visible_to, users_by_role
+from accounts.selectors import (
+    managers_visible_to,
+    team_members_with_counts,
+    teams_visible_to,
+    users_by_role,
+)
 from brands.selectors import sku_summary
+from core.charts import column_chart, line_chart
 from core.months import add_months, current_month, previous_month
 from customers.selectors import customer_status_counts, customers_visible_to
 from cycle.selectors import approval_queue, cycle_for
 from cycle.selectors.steps import cycle_steps
 from imports.selectors import recent_import_jobs
 from markets.selectors import order_line_count
-from reports.selectors import customer_month_totals, manager_volumes
+from reports.selectors import customer_month_totals, manager_completion_trend, manager_volumes
+
+TREND_MONTHS = 6
+
+
+def _completion_chart(user: User, last, title: str):
+    """The six months' action completion rate of the customer managers ``user`` sees (their
+    own for a customer manager, the team's mean for a market manager); months without stored
+    indicators are gaps."""
+    months = [add_months(last, n) for n in range(1 - TREND_MONTHS, 1)]
+    rates = manager_completion_trend(
+        managers=managers_visible_to(user=user), first=months[0], last=last
+    )
+    return line_chart([(m, rates.get(m)) for m in months], title=title)
 
 
 def _customer_manager(user: User, last) -> dict:
     cycle = cycle_for(user=user, manager=user, month=current_month())
-    return {"cycle": cycle, "steps": cycle_steps(cycle=cycle)}
+    return {
+        "cycle": cycle,
+        "steps": cycle_steps(cycle=cycle),
+        "rate_chart": _completion_chart(user, last, _("我的动作完成率")),
+    }
 
 
 def _market_manager(user: User, last) -> dict:
@@ -27,6 +52,7 @@ def _market_manager(user: User, last) -> dict:
         "teams": teams_visible_to(user=user),
         "members": members,
         "queue_count": approval_queue(user=user).count(),
+        "rate_chart": _completion_chart(user, last, _("团队平均动作完成率")),
     }
 
 
@@ -61,12 +87,20 @@ def home_template(*, user: User) -> str:
 def home_overview(*, user: User) -> dict:
     last = previous_month()
     customers = customers_visible_to(user=user).filter(status="active")
+    # from the stored indicators, not the order lines: the company-wide trend would sum six
+    # months of millions of lines on every visit
+    trend = customer_month_totals(
+        customers=customers, first=add_months(last, 1 - TREND_MONTHS), last=last
+    )
     context = {
         "month": last,
         "status_counts": customer_status_counts(user=user),
-        # from the stored indicators, not the order lines: the company-wide trend would sum
-        # six months of millions of lines on every visit
-        "trend": customer_month_totals(customers=customers, first=add_months(last, -5), last=last),
+        "trend": trend,
+        # a month not computed is a gap, not a zero
+        "volume_chart": column_chart(
+            [(row["month"], row["volume"] if row["computed"] else None) for row in trend],
+            title=_("近六个月订货量（条）"),
+        ),
     }
     page = PAGES.get(role_of(user))
     return context | page[1](user, last) if page else context

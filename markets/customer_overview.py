@@ -6,10 +6,11 @@ its URLs keep the ``customers`` namespace, config/urls.py)."""
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from brands.selectors import key_skus
-from core.charts import bar_chart
+from core.charts import column_chart
 from core.months import add_months, previous_month
 from customers.selectors import customer_can_edit, customer_get
 
@@ -31,13 +32,18 @@ def customer_overview(*, user: User, pk: int) -> dict:
     trend = monthly_totals(
         customers=[customer.pk], first=add_months(last, -(TREND_MONTHS - 1)), last=last
     )
+    volumes = [(row["month"], row["volume"]) for row in trend]
+    title = _("近 %(n)s 个月订货量（条）") % {"n": len(trend)}
     summary_first = add_months(last, -(SUMMARY_MONTHS - 1))
     since = timezone.now() - dt.timedelta(days=OBSERVATION_DAYS)
     return {
         "customer": customer,
         "can_edit": customer_can_edit(user=user, customer=customer),
         "trend": trend,
-        "chart": bar_chart([(f"{row['month']:%y-%m}", row["volume"]) for row in trend]),
+        # the same chart twice: laid out for a desktop or print, and for a phone (the page
+        # shows the one that fits; its value labels stay legible either way)
+        "chart": column_chart(volumes, title=title, width=TREND_MONTHS * 60, height=220),
+        "chart_narrow": column_chart(volumes, title=title, width=TREND_MONTHS * 25, height=200),
         "summary_first": summary_first,
         "summary_last": last,
         "top_skus": customer_sku_volumes(customer_id=customer.pk, first=summary_first, last=last),

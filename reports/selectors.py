@@ -5,7 +5,7 @@ import datetime as dt
 from statistics import fmean
 
 import numpy as np
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from accounts import policy
 from accounts.models import User
@@ -84,6 +84,22 @@ def manager_volumes(*, managers: QuerySet, month: dt.date) -> dict[int, int]:
             "manager_id", "volume"
         )
     )
+
+
+def manager_completion_trend(
+    *, managers: QuerySet, first: dt.date, last: dt.date
+) -> dict[dt.date, float | None]:
+    """The stored action completion rate of months ``first``..``last`` of ``managers``: one
+    manager's own, or several managers' mean (each weighing the same, empty rates left out, as
+    on the team board). A month without stored rows or with only empty rates is left out, so
+    a chart shows it as a gap. One query."""
+    rows = (
+        ManagerIndicator.objects.filter(manager__in=managers, month__gte=first, month__lte=last)
+        .values("month")
+        .annotate(rate=Avg("completion_rate"))
+        .order_by()
+    )
+    return {row["month"]: row["rate"] for row in rows if row["rate"] is not None}
 
 
 def latest_run(*, month: dt.date) -> IndicatorRun | None:

@@ -9,10 +9,11 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from core.months import previous_month
+from core.months import add_months, previous_month
 from customers.models import CustomerChange
 from markets.models import PriceCheck, ShelfCheck
 from tests.factories import CustomerFactory, OrderLineFactory, SkuFactory
+from tests.test_charts import charts_in
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +176,45 @@ class TestDetail:
         assert "黄鹤楼(硬金砂)" in page and "12" in page  # three orders of 4 cartons
         assert "未上柜" in page and "1.10" in page  # price index 220 / 200
         assert "修改资料" in page
+
+    def test_volume_chart_has_thirteen_labelled_months_for_desktop_and_phone(
+        self, client, two_teams, with_history
+    ):
+        """Last month's 12 cartons and 30 cartons five months before it; the other months
+        are real zeros (orders are read from the order lines, every month is known)."""
+        OrderLineFactory(
+            customer=with_history,
+            order_date=add_months(previous_month(), -5).replace(day=8),
+            quantity=30,
+        )
+        client.force_login(two_teams["cm"]["a1"])
+        page = html(client.get(f"/customers/{with_history.pk}/"))
+        wide, narrow = charts_in(page)
+        expected = ["0"] * 7 + ["30"] + ["0"] * 4 + ["12"]
+        for chart in (wide, narrow):
+            assert chart.kind == "chart-columns"
+            assert len(chart.bars) == 13 and chart.values == expected
+            assert chart.texts("chart-axis")[-1] == f"{previous_month():%m}"
+            assert f"{previous_month():%Y-%m} 12" in chart.label
+        assert 'class="chart-wide"' in page and 'class="chart-narrow"' in page
+        # the phone's chart is drawn about as wide as a phone shows it, so its 11-unit labels
+        # read at about 11 px; the desktop's is wider with the same font size
+        assert int(narrow.element.get("viewBox").split()[2]) <= 330
+        assert int(wide.element.get("viewBox").split()[2]) >= 700
+
+    def test_no_orders_says_so_instead_of_an_empty_chart(self, client, two_teams):
+        client.force_login(two_teams["cm"]["a1"])
+        page = html(client.get(f"/customers/{two_teams['customers']['a1'].pk}/"))
+        assert charts_in(page) == [] and "近 13 个月没有订货。" in page
+
+    def test_phone_numbers_are_tel_links(self, client, two_teams):
+        customer = two_teams["customers"]["a1"]
+        customer.phone = "0931-8888123 / 138 0000 1111"
+        customer.save()
+        client.force_login(two_teams["cm"]["a1"])
+        page = html(client.get(f"/customers/{customer.pk}/"))
+        assert '<a href="tel:09318888123" class="tel" aria-label="拨打 0931-8888123">' in page
+        assert '<a href="tel:13800001111" class="tel"' in page and ">138 0000 1111</a>" in page
 
     @pytest.mark.parametrize("who", ["a2", "b1"])
     def test_other_customer_managers_get_404_everywhere(self, client, two_teams, who):

@@ -34,6 +34,7 @@ from tests.factories import (
     SkuFactory,
     UserFactory,
 )
+from tests.test_charts import charts_in
 
 pytestmark = pytest.mark.django_db
 
@@ -365,3 +366,52 @@ def test_re_sorting_reads_only_the_ranking(client, board, django_assert_max_num_
             URL + "?part=ranking&month=2026-10&sort=accuracy", HTTP_HX_REQUEST="true"
         )
     assert response.status_code == 200 and "乙二" in response.content.decode()
+
+
+# --- the month picker and the ranking bars ----------------------------------------------------
+
+
+def test_month_picker_shows_the_current_month_by_default(client, board):
+    page = get(client, board["mm_a"]).content.decode()
+    assert f'name="month" value="{current_month():%Y-%m}"' in page
+
+
+def test_picking_the_current_month_is_the_default(client, board):
+    """Submitting the form as it comes (the current month) keeps last month's ranking: the
+    running month's indicators are computed when it is over."""
+    page = get(client, board["mm_a"], URL + f"?month={current_month():%Y-%m}").content.decode()
+    now, last = f"{current_month():%Y-%m}", f"{previous_month():%Y-%m}"
+    assert f"工作进度是本月（{now}）的；排名是上月（{last}）的" in page
+    assert f"{last} 的指标尚未计算" in page
+
+
+def test_ranking_bars_for_completion_visits_and_growth(client, board):
+    page = get(client, board["mm_a"], URL + "?month=2026-10").content.decode()
+    compare = page[page.index('id="compare"') : page.index('id="ranking"')]
+    completion, visits, growth = charts_in(compare)
+    assert [c.kind for c in (completion, visits, growth)] == ["chart-hbars"] * 3
+    # one row per member, best first, the member without indicators last with "—"
+    assert completion.labels == ["甲一", "乙二", "丙三"]  # a tie: by account
+    assert completion.values == ["60.0%", "60.0%", "—"] and len(completion.bars) == 2
+    assert visits.labels == ["甲一", "乙二", "丙三"] and visits.values == ["90.0%", "80.0%", "—"]
+    assert growth.labels == ["甲一", "乙二", "丙三"] and growth.values == ["5.0%", "-10.0%", "—"]
+    assert [b.get("class") for b in growth.bars] == [
+        "chart-bar chart-bar",
+        "chart-bar chart-negative",
+    ]
+    # the team average as a dashed line, and every number in the accessible name
+    assert "平均 85.0%" in compare and "平均 -2.5%" in compare
+    assert visits.label == "拜访达成：甲一 90.0%，乙二 80.0%，丙三 —，平均 85.0%"
+    assert "b1" not in compare and "99.0%" not in compare  # the other team
+
+
+def test_ranking_bars_follow_the_values_not_the_table_sort(client, board):
+    page = get(client, board["mm_a"], URL + "?month=2026-10&sort=name&dir=desc").content.decode()
+    compare = page[page.index('id="compare"') : page.index('id="ranking"')]
+    assert charts_in(compare)[2].labels == ["甲一", "乙二", "丙三"]  # growth: +5 % before −10 %
+
+
+def test_no_ranking_bars_for_a_month_not_computed(client, board):
+    page = get(client, board["mm_a"], URL + "?month=2026-09").content.decode()
+    compare = page[page.index('id="compare"') : page.index('id="ranking"')]
+    assert charts_in(compare) == [] and "2026-09 还没有可对比的指标。" in compare

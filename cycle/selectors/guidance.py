@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from statistics import fmean
+
+from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import managers_visible_to
+from core.charts import HBarChart, Series, hbar_chart
 from reports.selectors import manager_indicators
 
 from ..models import EntryKind, FeedEntry
@@ -52,13 +57,13 @@ def guidance_rows(*, user: User, month: dt.date, sort: str = "accuracy") -> list
     coverage ascending, bias by size descending; empty values last)."""
     members = managers_visible_to(user=user).filter(team__market_manager=user)
     indicators = {row.manager_id: row for row in manager_indicators(managers=members, month=month)}
-    last = {}
-    for manager_id, at in (
+    last = dict(
         FeedEntry.objects.filter(manager__in=members, kind=EntryKind.GUIDANCE)
-        .order_by("manager_id", "-created_at")
-        .values_list("manager_id", "created_at")
-    ):
-        last.setdefault(manager_id, at)
+        .values("manager_id")
+        .annotate(at=Max("created_at"))
+        .order_by()
+        .values_list("manager_id", "at")
+    )
     rows = []
     for member in members.order_by("username"):
         row = indicators.get(member.pk)
@@ -74,6 +79,41 @@ def guidance_rows(*, user: User, month: dt.date, sort: str = "accuracy") -> list
         )
     rows.sort(key=SORTS.get(sort, SORTS["accuracy"]))
     return rows
+
+
+def guidance_chart(rows: list[GuidanceRow]) -> HBarChart:
+    """Forecast accuracy and bias side by side, a row per customer manager in the page's
+    order: accuracy from 0 with the weak threshold dotted, bias around a zero line (left:
+    forecast below what was requested, right: above) with ±the weak bias dotted; weak bars
+    red, the team's average dashed."""
+
+    def mean(values):
+        known = [v for v in values if v is not None]
+        return fmean(known) if known else None
+
+    accuracy = [r.accuracy for r in rows]
+    bias = [r.bias for r in rows]
+    return hbar_chart(
+        [r.manager.display_name for r in rows],
+        [
+            Series(
+                _("预测准确率"),
+                accuracy,
+                mean(accuracy),
+                weak=lambda v: v < WEAK_ACCURACY,
+                marks=(WEAK_ACCURACY,),
+            ),
+            Series(
+                _("预测偏差"),
+                bias,
+                mean(bias),
+                symmetric=True,
+                weak=lambda v: abs(v) > WEAK_BIAS,
+                marks=(-WEAK_BIAS, WEAK_BIAS),
+                ends=(_("预测偏低"), _("预测偏高")),
+            ),
+        ],
+    )
 
 
 def _f(value) -> float | None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User
 from accounts.policy import can_see_team_board
 from accounts.selectors import managers_visible_to, teams_visible_to
+from core.charts import HBarChart, Series, hbar_chart
 from core.months import current_month, previous_month
 from reports.models import ManagerIndicator
 from reports.selectors import is_computed, key_brand_coverage_by_manager, manager_indicators
@@ -49,6 +50,9 @@ SHORT_LABELS = {
 }
 SORTS = [key for key, _label in INDICATORS] + ["name"]
 DEFAULT_SORT = "completion"
+# the indicators drawn as ranking bars (the ones a team compares first: did they do what they
+# planned, did they visit, did their territory sell more)
+CHARTED = ["completion", "visits", "growth"]
 
 
 def board_team(*, user: User, code: str = "") -> tuple[Team | None, list[Team]]:
@@ -236,6 +240,33 @@ class TeamBoard:
     def queue(self) -> Queue:
         return team_queue(members=self.members)
 
+    @cached_property
+    def charts(self) -> list[HBarChart]:
+        """A ranking bar chart for each of ``CHARTED``: a bar per member, best first (members
+        without the value last, by account), the team average as a dashed line."""
+        labels = dict(INDICATORS)
+        charts = []
+        for key in CHARTED:
+            rows = sorted(
+                self.rows,
+                key=lambda r, key=key: (
+                    r.values[key] is None,
+                    -(r.values[key] or 0),
+                    r.manager.username,
+                ),
+            )
+            charts.append(
+                hbar_chart(
+                    [r.manager.display_name for r in rows],
+                    [Series(labels[key], [r.values[key] for r in rows], self.average.get(key))],
+                )
+            )
+        return charts
+
+    @property
+    def charts_empty(self) -> bool:
+        return all(chart.empty for chart in self.charts)
+
     @property
     def average_cells(self) -> list[float | None]:
         return [self.average.get(key) for key, _label in INDICATORS]
@@ -292,9 +323,12 @@ class TeamBoard:
 def team_board(
     *, user: User, team: str = "", month: dt.date | None = None, sort: str = "", direction: str = ""
 ) -> TeamBoard:
-    """The board of ``user``'s team (an admin: the team ``team``); ``month`` None: statuses
-    of the running month and ranking of the last full month."""
+    """The board of ``user``'s team (an admin: the team ``team``); ``month`` None or the
+    running month (what the month picker shows by default): statuses of the running month and
+    ranking of the last full month, whose indicators are computed."""
     chosen, teams = board_team(user=user, code=team)
+    if month == current_month():
+        month = None
     sort = sort if sort in SORTS else DEFAULT_SORT
     natural = sort != "name"
     descending = {"asc": False, "desc": True}.get(direction, natural)

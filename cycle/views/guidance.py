@@ -6,7 +6,14 @@ from core.xlsx import stamped, workbook_bytes, xlsx_response
 from reports.analysis import month_choice
 
 from ..guidance_export import guidance_sheet
-from ..selectors.guidance import SORTS, WEAK_ACCURACY, WEAK_BIAS, WEAK_COVERAGE, guidance_rows
+from ..selectors.guidance import (
+    SORTS,
+    WEAK_ACCURACY,
+    WEAK_BIAS,
+    WEAK_COVERAGE,
+    guidance_chart,
+    guidance_rows,
+)
 
 
 @allowed_if(leads_team)
@@ -14,10 +21,12 @@ def guidance(request):
     month = month_choice(request.GET.get("month"))
     sort = request.GET.get("sort", "accuracy")
     sort = sort if sort in SORTS else "accuracy"
+    rows = guidance_rows(user=request.user, month=month, sort=sort)
     context = {
         "month": month,
         "sort": sort,
-        "rows": guidance_rows(user=request.user, month=month, sort=sort),
+        "rows": rows,
+        "chart": guidance_chart(rows),
         "thresholds": {
             "accuracy": WEAK_ACCURACY * 100,
             "bias": WEAK_BIAS * 100,
