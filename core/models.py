@@ -2,6 +2,7 @@
 ``core.export_jobs``; what an export contains is up to the app that registered its kind."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,3 +71,39 @@ class ExportJob(models.Model):
         if self.status == ExportStatus.PENDING:
             return is_overdue(running=False, since=self.created_at)
         return False
+
+
+class CalendarDay(models.Model):
+    """A dated exception to the work calendar (工作日历, ``core.workdays``): by default Monday
+    to Friday are workdays and Saturday and Sunday days off; a row turns one date the other
+    way — a public holiday on a weekday (国庆节) is a day off, a weekend make-up day
+    (调休上班) a workday. Admins keep these rows in Django admin, a year at a time."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(
+        _("上班"),
+        default=False,
+        help_text=_("勾选：这天上班（如周末调休上班）；不勾选：这天休息（如法定节假日）。"),
+    )
+    name = models.CharField(
+        _("名称"), max_length=40, blank=True, help_text=_("如：国庆节、春节、调休上班。")
+    )
+
+    class Meta:
+        verbose_name = _("工作日历例外")
+        verbose_name_plural = _("工作日历例外")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        state = _("上班") if self.is_workday else _("休息")
+        return f"{self.date:%Y-%m-%d} {state}{f'（{self.name}）' if self.name else ''}"
+
+    def clean(self) -> None:
+        # a row that turns nothing and names nothing would only clutter the list
+        weekday = self.date is not None and self.date.weekday() < 5
+        if self.date is not None and self.is_workday == weekday and not self.name.strip():
+            if weekday:
+                message = _("这天本来就是工作日；节假日请取消勾选“上班”，或填写名称。")
+            else:
+                message = _("这天本来就是休息日；调休上班请勾选“上班”，或填写名称。")
+            raise ValidationError({"is_workday": message})

@@ -1,6 +1,7 @@
 """What each role's home page shows: real figures from the selectors of every app."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.policy import role_of
@@ -14,8 +15,8 @@ from brands.selectors import sku_summary
 from core.charts import column_chart, line_chart
 from core.months import add_months, current_month, previous_month
 from customers.selectors import customer_status_counts, customers_visible_to
-from cycle.selectors import approval_queue, cycle_for
-from cycle.selectors.steps import cycle_steps
+from cycle.selectors import approval_queue, cycle_for, evaluation_queue
+from cycle.selectors.steps import CURRENT, Step, cycle_steps
 from imports.selectors import recent_import_jobs
 from markets.selectors import order_line_count
 from reports.selectors import customer_month_totals, manager_completion_trend, manager_volumes
@@ -34,11 +35,30 @@ def _completion_chart(user: User, last, title: str):
     return line_chart([(m, rates.get(m)) for m in months], title=title)
 
 
+# The customer manager's main button: the current step's page, named by the step
+STEP_BUTTONS = {
+    1: gettext_lazy("分析：查看预警与指标"),
+    2: gettext_lazy("计划：打开月计划"),
+    3: gettext_lazy("实施：今日拜访"),
+    4: gettext_lazy("评估：月度评估"),
+    5: gettext_lazy("改进：改进事项"),
+}
+
+
+def main_step(steps: list[Step]) -> Step:
+    """The step the month is at: the first current one; the last once every step is done."""
+    return next((step for step in steps if step.state == CURRENT), steps[-1])
+
+
 def _customer_manager(user: User, last) -> dict:
     cycle = cycle_for(user=user, manager=user, month=current_month())
+    steps = cycle_steps(cycle=cycle)
+    step = main_step(steps)
     return {
         "cycle": cycle,
-        "steps": cycle_steps(cycle=cycle),
+        "steps": steps,
+        "main_step": step,
+        "main_label": STEP_BUTTONS[step.number],
         "rate_chart": _completion_chart(user, last, _("我的动作完成率")),
     }
 
@@ -51,7 +71,9 @@ def _market_manager(user: User, last) -> dict:
     return {
         "teams": teams_visible_to(user=user),
         "members": members,
+        # what waits for them leads the page: plans to approve, else evaluations to review
         "queue_count": approval_queue(user=user).count(),
+        "evaluation_count": evaluation_queue(user=user).count(),
         "rate_chart": _completion_chart(user, last, _("团队平均动作完成率")),
     }
 

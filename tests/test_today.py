@@ -9,9 +9,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from core.models import CalendarDay
 from core.months import day_bounds, month_start
 from cycle.models import PlanStatus
 from cycle.selectors.today import (
+    RULE_DAY_OFF,
     RULE_NO_PLANNED_DAY,
     RULE_NOT_APPROVED,
     RULE_PLANNED,
@@ -248,8 +250,16 @@ def html(response) -> str:
 
 
 @pytest.fixture
-def today():
-    return timezone.localdate()
+def today(monkeypatch):
+    """Today is a Thursday: the pages of a day off differ, and the tests must not depend on
+    the weekday they run on."""
+    real = timezone.localdate
+
+    def localdate(value=None, timezone=None):
+        return DAY if value is None else real(value, timezone)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+    return DAY
 
 
 def test_the_menu_of_a_customer_manager_leads_to_todays_visits(client, two_teams):
@@ -340,3 +350,126 @@ def test_the_day_page_costs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         page = html(client.get(f"/visits/{DAY.isoformat()}/"))
     assert page.count('class="visit-card') == 30
+
+
+# --- the work calendar: days off ----------------------------------------------------------
+
+SUNDAY = dt.date(2026, 12, 6)
+OCT25 = dt.date(2025, 10, 1)
+NATIONAL_DAY = dt.date(2025, 10, 1)  # a Wednesday, the first of 2025's 国庆节 days off
+MAKE_UP_SATURDAY = dt.date(2025, 10, 11)  # 2025's 调休上班 after 国庆节
+
+
+@pytest.fixture
+def national_day():
+    """2025's calendar around 国庆节: 1–8 October off, Saturday the 11th worked."""
+    for day in range(1, 9):
+        CalendarDay.objects.create(date=dt.date(2025, 10, day), name="国庆节")
+    CalendarDay.objects.create(date=MAKE_UP_SATURDAY, is_workday=True, name="调休上班")
+
+
+def test_a_sunday_lists_nobody_although_customers_are_due(month):
+    due_on_thursday = today_customers(cycle=month["cycle"], date=DAY)
+    assert len(codes(due_on_thursday)) == 2
+    listing = today_customers(cycle=month["cycle"], date=SUNDAY)
+    assert listing.rule == RULE_DAY_OFF and listing.day_off
+    assert listing.entries == [] and listing.listed_count == 0
+    assert listing.work_day.label == "休息日"
+
+
+def test_a_visit_made_on_a_day_off_is_still_shown(month):
+    checked = day_bounds(SUNDAY)[0] + dt.timedelta(hours=10)
+    VisitFactory(cycle=month["cycle"], customer=month["weekly"], date=SUNDAY, checked_in_at=checked)
+    listing = today_customers(cycle=month["cycle"], date=SUNDAY)
+    assert [(e.customer.code, e.listed, e.visited) for e in listing.entries] == [
+        ("K1", False, True)
+    ]
+
+
+def test_customers_arranged_on_a_day_off_are_listed_by_the_plan(month):
+    approve(month["cycle"])
+    PlannedVisitFactory(cycle=month["cycle"], customer=month["monthly"], date=SUNDAY)
+    listing = today_customers(cycle=month["cycle"], date=SUNDAY)
+    assert listing.rule == RULE_PLANNED and listing.day_off
+    assert codes(listing) == ["K2"]
+
+
+def test_a_holiday_on_a_wednesday_is_a_day_off_and_a_make_up_saturday_a_workday(
+    two_teams, national_day
+):
+    a1 = two_teams["cm"]["a1"]
+    cycle = CycleFactory(manager=a1, month=OCT25)
+    holiday = today_customers(cycle=cycle, date=NATIONAL_DAY)
+    assert holiday.rule == RULE_DAY_OFF and holiday.entries == []
+    assert holiday.work_day.label == "休息日（国庆节）"
+    saturday = today_customers(cycle=cycle, date=MAKE_UP_SATURDAY)
+    assert saturday.rule == RULE_NOT_APPROVED and not saturday.day_off
+    assert codes(saturday) == ["C-a1"]
+    # an ordinary Saturday stays a day off
+    assert today_customers(cycle=cycle, date=dt.date(2025, 10, 18)).rule == RULE_DAY_OFF
+
+
+def sunday_page(client, user, monkeypatch, path=None):
+    real = timezone.localdate
+
+    def localdate(value=None, timezone=None):
+        return SUNDAY if value is None else real(value, timezone)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+    return html(as_user(client, user).get(path or "/visits/"))
+
+
+def test_today_on_a_sunday_says_it_is_a_day_off_and_offers_monday(client, two_teams, monkeypatch):
+    a1 = two_teams["cm"]["a1"]
+    for _ in range(40):  # all due by frequency: a workday would be over capacity
+        CustomerFactory(manager=a1, visit_frequency="weekly")
+    page = sunday_page(client, a1, monkeypatch)
+    assert "今天是休息日，没有拜访安排。" in page
+    assert 'href="/visits/2026-12-07/"' in page and "下一个工作日 12-07 星期一" in page
+    assert "超过每天约" not in page and 'class="visit-card' not in page
+    assert "打印拜访单" not in page and "应拜访" not in page
+    # the same customers on Monday: listed, and too many for one day
+    monday = html(client.get("/visits/2026-12-07/"))
+    assert monday.count('class="visit-card') == 41 and "超过每天约 30 户的服务能力" in monday
+    assert "没有拜访安排" not in monday
+
+
+def test_a_holiday_page_names_the_holiday_and_skips_to_the_next_workday(
+    client, two_teams, national_day
+):
+    page = html(as_user(client, two_teams["cm"]["a1"]).get("/visits/2025-10-01/"))
+    assert "这天是休息日（国庆节），没有拜访安排。" in page
+    assert 'href="/visits/2025-10-09/"' in page and "下一个工作日 10-09 星期四" in page
+    assert two_teams["customers"]["a1"].name not in page
+    saturday = html(client.get("/visits/2025-10-11/"))
+    assert two_teams["customers"]["a1"].name in saturday and "休息日" not in saturday
+
+
+def test_the_market_manager_reading_a_day_off_is_offered_the_members_next_workday(
+    client, two_teams
+):
+    page = html(as_user(client, two_teams["mm_a"]).get("/visits/a1/2026-12-05/"))
+    assert "这天是休息日，没有拜访安排。" in page
+    assert 'href="/visits/a1/2026-12-07/"' in page
+
+
+def test_a_day_off_with_arranged_visits_lists_them_and_says_so(client, two_teams, monkeypatch):
+    a1, customer = two_teams["cm"]["a1"], two_teams["customers"]["a1"]
+    cycle = CycleFactory(manager=a1, month=DEC, plan_status=PlanStatus.APPROVED)
+    PlannedVisitFactory(cycle=cycle, customer=customer, date=SUNDAY)
+    page = sunday_page(client, a1, monkeypatch)
+    assert "今天是休息日，周安排仍安排了拜访。" in page
+    assert page.count('class="visit-card') == 1 and customer.name in page
+    assert 'href="/visits/2026-12-07/"' in page
+
+
+def test_a_day_off_page_costs_a_bounded_number_of_queries(
+    client, two_teams, django_assert_max_num_queries
+):
+    a1 = two_teams["cm"]["a1"]
+    for _ in range(30):
+        CustomerFactory(manager=a1, visit_frequency="weekly")
+    as_user(client, a1)
+    with django_assert_max_num_queries(12):
+        page = html(client.get(f"/visits/{SUNDAY.isoformat()}/"))
+    assert "没有拜访安排" in page

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from core.months import day_bounds, month_start
@@ -80,6 +81,28 @@ def test_opening_the_log_shows_every_section_and_creates_no_visit(log, today):
     assert "日感受" in page and "全部保存" in page
     assert 'src="/static/js/visit_log.js"' in page
     assert f'data-visit="{today.isoformat()}:{log["customer"].pk}"' in page
+
+
+def test_jump_links_lead_to_each_section_without_script(log):
+    """On a phone the page is several screens: a row of in-page anchors at the top reaches
+    each section, 市场信息 and 日感受 included."""
+    page = html(log["client"].get(log["url"]))
+    nav = re.search(r'<nav class="jump-links"[^>]*>(.*?)</nav>', page, re.S)
+    assert nav, "no jump links"
+    links = re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', nav.group(1))
+    assert [label for _, label in links] == ["签到", "动作", "品牌检查", "市场信息", "日感受"]
+    after_nav = page[nav.end() :]
+    for target, label in links:
+        assert page.count(f'id="{target}"') == 1, target
+        # the target comes after the links and holds its section's heading or label
+        section = after_nav[after_nav.index(f'id="{target}"') :][:600]
+        heading = {"签到": "签到签离", "动作": "营销动作", "品牌检查": "重点品牌检查"}
+        assert heading.get(label, label) in section, label
+    assert "<script" not in nav.group(1)
+    # each link is a thumb-sized target (≥ 44 px) however short its label
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+    rule = re.search(r"\.jump-links a \{([^}]*)\}", css)
+    assert rule and "min-height: 44px" in rule.group(1) and "min-width: 44px" in rule.group(1)
 
 
 @pytest.mark.parametrize("who", ["a2", "b1", "mm_a", "admin"])

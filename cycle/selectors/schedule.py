@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from core.months import month_end
+from core.workdays import month_days
 from customers.models import MarketType
 
 from ..models import Cycle, MarketingAction, PlannedVisit
@@ -25,6 +25,8 @@ class Day:
     customers: int
     rural: int
     limit: int
+    workday: bool = True  # the work calendar's (core.workdays): weekends and holidays are off
+    name: str = ""  # the calendar's name for the day, if an admin gave one (国庆节, 调休上班)
 
     @property
     def over(self) -> bool:
@@ -38,7 +40,8 @@ def day_limit(*, customers: int, rural: int) -> int:
 
 
 def schedule_days(*, cycle: Cycle) -> list[Day]:
-    """Every day of the plan's month with its planned customers and its limit."""
+    """Every day of the plan's month with its planned customers, its limit and whether it is
+    a workday (two queries)."""
     rows = (
         cycle_rows(PlannedVisit.objects, cycle)
         .values("date")
@@ -49,11 +52,10 @@ def schedule_days(*, cycle: Cycle) -> list[Day]:
     )
     counts = {row["date"]: (row["n"], row["rural"]) for row in rows}
     days = []
-    date = cycle.month
-    while date <= month_end(cycle.month):
+    for date, work in month_days(cycle.month).items():
         n, rural = counts.get(date, (0, 0))
-        days.append(Day(date, n, rural, day_limit(customers=n, rural=rural)))
-        date += dt.timedelta(days=1)
+        limit = day_limit(customers=n, rural=rural)
+        days.append(Day(date, n, rural, limit, work.is_workday, work.name))
     return days
 
 

@@ -4,7 +4,9 @@ route order, each with the month's marketing actions and whether it was visited 
 Which customers:
 
 * the month's plan is approved and its weekly arrangement (周安排) has customers on the
-  day: those customers;
+  day: those customers (even on a day off: the manager arranged them);
+* otherwise, on a day off of the work calendar (``core.workdays``: weekends, holidays):
+  nobody (the page says it is a day off and offers the next workday);
 * otherwise (the plan is not approved yet, or the approved arrangement leaves the day
   empty): the customers due by their visit frequency (see ``is_due``).
 
@@ -28,6 +30,7 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from core.months import month_start
+from core.workdays import WorkDay, work_day
 from customers.models import Customer, VisitFrequency
 
 from ..models import Cycle, MarketingAction, PlannedVisit, PlanStatus, Visit
@@ -38,6 +41,7 @@ T = TypeVar("T")
 RULE_PLANNED = "planned"
 RULE_NOT_APPROVED = "not_approved"
 RULE_NO_PLANNED_DAY = "no_planned_day"
+RULE_DAY_OFF = "day_off"
 
 RULE_TEXTS = {
     RULE_PLANNED: _("按已批准月计划的周安排列出当天安排拜访的客户。"),
@@ -49,6 +53,7 @@ RULE_TEXTS = {
         "周安排当天没有客户，按拜访频率列出应拜访的客户：每周客户 7 天内未拜访、"
         "双周客户 14 天内未拜访、每月客户本月未拜访。"
     ),
+    RULE_DAY_OFF: _("休息日不按拜访频率列出客户；当天实际拜访的客户仍会列出。"),
 }
 
 # days a visit keeps a customer of that frequency served; monthly counts the calendar month
@@ -181,6 +186,11 @@ class TodayList:
     date: dt.date
     rule: str
     entries: list[TodayEntry]
+    work_day: WorkDay
+
+    @property
+    def day_off(self) -> bool:
+        return not self.work_day.is_workday
 
     @property
     def rule_text(self) -> str:
@@ -217,6 +227,7 @@ def today_customers(*, cycle: Cycle, date: dt.date) -> TodayList:
     """The customers ``cycle``'s manager serves on ``date`` (a day of the cycle's month), in
     route order, by the rule of this module's docstring. A fixed number of queries whatever
     the number of customers."""
+    day = work_day(date)
     customers = own_customers(cycle).only(*CUSTOMER_FIELDS)
     visits = {v.customer_id: v for v in cycle_rows(Visit.objects, cycle).filter(date=date)}
     approved = cycle.plan_status == PlanStatus.APPROVED
@@ -231,6 +242,11 @@ def today_customers(*, cycle: Cycle, date: dt.date) -> TodayList:
         rule = RULE_PLANNED
         shown = list(customers.filter(pk__in=planned | set(visits)))
         listed_ids = planned
+        last_visits = last_visits_before(customer_ids=[c.pk for c in shown], date=date)
+    elif not day.is_workday:
+        rule = RULE_DAY_OFF
+        shown = list(customers.filter(pk__in=set(visits)))
+        listed_ids = set()
         last_visits = last_visits_before(customer_ids=[c.pk for c in shown], date=date)
     else:
         rule = RULE_NO_PLANNED_DAY if approved else RULE_NOT_APPROVED
@@ -250,4 +266,10 @@ def today_customers(*, cycle: Cycle, date: dt.date) -> TodayList:
         )
         for c in ordered
     ]
-    return TodayList(cycle=cycle, date=date, rule=rule, entries=entries)
+    return TodayList(
+        cycle=cycle,
+        date=date,
+        rule=rule,
+        entries=entries,
+        work_day=day,
+    )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User
 from accounts.selectors import managers_visible_to, teams_visible_to
 from core.months import month_end
+from core.workdays import month_days
 from customers.models import Customer, CustomerStatus, MarketType
 
 from ..execution_counts import visits_in_month
@@ -34,7 +35,6 @@ PAGE_SIZE = 50
 SHORT_PAGE_SIZE = 20  # two lines each on a phone
 # unvisited customers listed per manager on the team view; the rest one click away
 SAMPLE = 10
-WORKDAYS = range(5)  # Monday to Friday: a day without visits is flagged only then
 WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
 
 
@@ -50,10 +50,7 @@ class Cell:
 class DayRow:
     date: dt.date
     cells: list[Cell]
-
-    @property
-    def weekend(self) -> bool:
-        return self.date.weekday() not in WORKDAYS
+    weekend: bool = False  # a day off of the work calendar (core.workdays): weekend, holiday
 
     @property
     def weekday(self) -> str:
@@ -152,6 +149,12 @@ class VisitAudit:
         )
         return {(m, d): (valid, short, rural) for m, d, valid, short, rural in rows}
 
+    @cached_property
+    def _workdays(self) -> set[dt.date]:
+        """The month's workdays (``core.workdays``): a day without visits is flagged only on
+        them. One query."""
+        return {d for d, day in month_days(self.month).items() if day.is_workday}
+
     def _cell(self, manager_id: int, date: dt.date) -> Cell:
         valid, short, rural = self._per_day.get((manager_id, date), (0, 0, 0))
         limit = day_limit(customers=valid, rural=rural)
@@ -159,7 +162,7 @@ class VisitAudit:
             state = "over"
         elif date >= self.today:
             state = "future" if date > self.today else ""
-        elif valid == 0 and date.weekday() in WORKDAYS:
+        elif valid == 0 and date in self._workdays:
             state = "zero"
         else:
             state = ""
@@ -170,7 +173,8 @@ class VisitAudit:
         """Every day of the month × every audited manager: valid visits and the day's state."""
         rows, date = [], self.month
         while date <= self.last_day:
-            rows.append(DayRow(date, [self._cell(m.pk, date) for m in self.managers]))
+            cells = [self._cell(m.pk, date) for m in self.managers]
+            rows.append(DayRow(date, cells, weekend=date not in self._workdays))
             date += dt.timedelta(days=1)
         return rows
 

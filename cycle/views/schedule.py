@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import allowed_if
 from accounts.policy import has_role, works_own_cycle
 from core.months import month_end
+from core.workdays import work_day
 from customers.models import MarketType
 
 from ..forms import DayForm
@@ -50,6 +51,7 @@ def _calendar_context(request, cycle) -> dict:
         "summary_closed": is_owner and not cycle.execution_is_open,
         "over": [d for d in days if d.over],
         "planned_total": sum(d.customers for d in days),
+        "workdays": sum(1 for d in days if d.workday),
         "unscheduled": unscheduled_customers(cycle=cycle),
         "can_edit": is_owner and cycle.plan_is_editable,
     }
@@ -98,6 +100,7 @@ def day(request, username: str, month: str, date: str):
         "area": area,
         "planned": planned,
         "limit": day_limit(customers=planned, rural=rural),
+        "work_day": work_day(date),
         "error": error,
         "can_edit": cycle_can_edit(user=request.user, cycle=cycle) and cycle.plan_is_editable,
     }

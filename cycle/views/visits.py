@@ -28,6 +28,7 @@ from accounts.decorators import allowed_if
 from accounts.policy import has_role, works_own_cycle
 from accounts.selectors import managers_visible_to
 from core.months import month_start
+from core.workdays import next_workday
 from customers.models import MarketType, VisitMethod
 
 from ..selectors import cycle_for, day_limit, plan_for
@@ -110,9 +111,12 @@ def _own_day(request, date: dt.date):
 
 
 def _day_page(request, cycle, date: dt.date, *, own: bool):
+    """The day's list. A day off (weekend, holiday: ``core.workdays``) says so and links the
+    next workday; nothing on it counts against the day's capacity."""
     listing = today_customers(cycle=cycle, date=date)
     listed = [e for e in listing.entries if e.listed]
     rural = sum(1 for e in listed if e.customer.market_type == MarketType.RURAL)
+    limit = day_limit(customers=len(listed), rural=rural)
     today_date = timezone.localdate()
     context = {
         "listing": listing,
@@ -125,7 +129,9 @@ def _day_page(request, cycle, date: dt.date, *, own: bool):
         "is_future": date > today_date,
         "previous": (date - dt.timedelta(days=1)).isoformat(),
         "next": (date + dt.timedelta(days=1)).isoformat(),
-        "limit": day_limit(customers=len(listed), rural=rural),
+        "limit": limit,
+        "over_capacity": not listing.day_off and len(listed) > limit,
+        "next_workday": next_workday(date) if listing.day_off else None,
         "own": own,
     }
     return render(request, TODAY, context)
