@@ -1,12 +1,14 @@
 """SKUs in the brand manager's workspace (issue #3 items 5–6): mapping SKUs to leaves, the SKU
 list with its filters and bulk key-brand action, the SKU edit page, the brand pages."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from brands import services
+from brands.forms import SkuEditForm
 from brands.models import CatalogChange, Sku
 from tests.factories import BrandFactory, CategoryNodeFactory, SkuFactory
 
@@ -419,3 +421,33 @@ class TestBrands:
             assert client.get("/brands/").status_code == 200
         with django_assert_max_num_queries(6):
             assert client.get(f"/brands/{brand.pk}/").status_code == 200
+
+
+# --- labels and the SKU edit layout ---------------------------------------------------------
+
+
+def test_labels_sit_above_their_fields_without_a_colon(client, two_teams, catalogue):
+    """One rule for every form (core.forms.FormRenderer): no “：” or “:” after a label."""
+    login(client, two_teams["brand"])
+    page = client.get(f"/brands/skus/{catalogue['skus']['zh'].pk}/edit/").content.decode()
+    assert '<label for="id_tar_mg">焦油含量（mg）</label>' in page
+    tasks = client.get("/brand-tasks/").content.decode()
+    assert '<label for="id_sku">重点单品</label>' in tasks
+    assert '<label for="id_content">任务内容</label>' in tasks
+    english = client.get("/en/brand-tasks/").content.decode()
+    assert re.search(r'<label for="id_content">[^<:：]+</label>', english)
+    # a field's own suffix is still honoured
+    form = SkuEditForm()
+    form.fields["tar_mg"].label_suffix = "？"
+    assert form["tar_mg"].label_tag().endswith("？</label>")
+
+
+def test_the_key_brand_checkbox_sits_with_its_label(client, two_teams, catalogue):
+    login(client, two_teams["brand"])
+    page = client.get(f"/brands/skus/{catalogue['skus']['yy'].pk}/edit/").content.decode()
+    # the label wraps the box and its text; tests/e2e/test_form_layout.py measures the gap
+    assert re.search(
+        r'<div class="field">\s*<label class="check"><input type="checkbox" name="is_key_brand"'
+        r' id="id_is_key_brand" checked><span>重点品牌</span></label>',
+        page,
+    )
