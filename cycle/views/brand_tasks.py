@@ -33,10 +33,10 @@ def _criteria(data: dict) -> Criteria:
     return Criteria(**{name: tuple(data.get(name) or ()) for name in names})
 
 
-def _reach(request, data=None) -> Reach | None:
+def _reach(request, areas: list[str], data=None) -> Reach | None:
     """Whom the targeting in ``data`` (nothing ticked: everyone) reaches; None when a
     criterion holds a value the form does not offer."""
-    form = BrandTaskCriteriaForm(data or {}, trade_areas=_trade_areas(request))
+    form = BrandTaskCriteriaForm(data or {}, trade_areas=areas)
     if not form.is_valid():
         return None
     return brand_task_reach(user=request.user, criteria=_criteria(form.cleaned_data))
@@ -57,18 +57,18 @@ def _context(request, form: BrandTaskForm, reach: Reach | None) -> dict:
 def task_list(request):
     can_send = can_send_brand_task(request.user)
     initial = {"month": f"{current_month():%Y-%m}"}
+    areas = _trade_areas(request)
     if request.method != "POST":
-        form = BrandTaskForm(initial=initial, trade_areas=_trade_areas(request))
-        return render(request, PAGE, _context(request, form, _reach(request) if can_send else None))
+        form = BrandTaskForm(initial=initial, trade_areas=areas)
+        reach = _reach(request, areas) if can_send else None
+        return render(request, PAGE, _context(request, form, reach))
     if not can_send:
         raise PermissionDenied
     if "preview" in request.POST:
         # without JavaScript: 预览人数 shows the count and keeps what was entered, unchecked
-        form = BrandTaskForm(
-            initial={**initial, **_entered(request.POST)}, trade_areas=_trade_areas(request)
-        )
-        return render(request, PAGE, _context(request, form, _reach(request, request.POST)))
-    form = BrandTaskForm(request.POST, trade_areas=_trade_areas(request))
+        form = BrandTaskForm(initial={**initial, **_entered(request.POST)}, trade_areas=areas)
+        return render(request, PAGE, _context(request, form, _reach(request, areas, request.POST)))
+    form = BrandTaskForm(request.POST, trade_areas=areas)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -88,7 +88,7 @@ def task_list(request):
                 % {"m": task.managers_count, "c": task.customers_count},
             )
             return redirect("brand_tasks:list")
-    context = _context(request, form, _reach(request, request.POST))
+    context = _context(request, form, _reach(request, areas, request.POST))
     return render(request, PAGE, context, status=400)
 
 
@@ -100,5 +100,6 @@ def _entered(post) -> dict:
 
 @allowed_if(can_see_brand_tasks)
 def match_count(request):
-    context = {"reach": _reach(request, request.GET), "max_customers": MAX_TARGET_CUSTOMERS}
+    reach = _reach(request, _trade_areas(request), request.GET)
+    context = {"reach": reach, "max_customers": MAX_TARGET_CUSTOMERS}
     return render(request, f"{PAGE}#count", context)
