@@ -1,4 +1,7 @@
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -112,6 +115,47 @@ def sku_list(
     if status:
         skus = skus.filter(status=status)
     return skus
+
+
+class SkuExportRow(NamedTuple):
+    code: str
+    name: str
+    brand: str
+    manufacturer: str
+    price_class: int | None
+    wholesale_price: Decimal | None
+    retail_price: Decimal | None
+    tar_mg: Decimal | None
+    tar_mg_imported: Decimal | None
+    is_key_brand: bool
+    launch_date: dt.date | None
+    status: str
+    category_path: str
+
+
+def sku_export_rows(*, tree: Tree, **filters) -> Iterator[SkuExportRow]:
+    """The SKUs of ``sku_list(**filters)`` (the page's filters) as rows for the download, in
+    the page's order: one query, the category paths from the loaded ``tree``, the maker
+    the brand's where the SKU names none (as the edit page shows it)."""
+    rows = sku_list(**filters).values_list(
+        "code",
+        "name",
+        "brand__name",
+        "manufacturer",
+        "brand__manufacturer",
+        "price_class",
+        "wholesale_price",
+        "retail_price",
+        "tar_mg",
+        "tar_mg_imported",
+        "is_key_brand",
+        "launch_date",
+        "status",
+        "category_id",
+    )
+    for code, name, brand, maker, brand_maker, *numbers, category_id in rows.iterator():
+        path = tree.path(category_id)
+        yield SkuExportRow(code, name, brand, maker or brand_maker, *numbers, path)
 
 
 def category_skus(*, category_id: int) -> QuerySet[Sku]:

@@ -103,31 +103,51 @@ class ArrangementForm(EntryForm):
     )
 
 
-class BrandTaskForm(forms.Form):
-    sku = forms.ModelChoiceField(
-        label=_("重点单品"),
-        queryset=Sku.objects.filter(is_key_brand=True, status="active").order_by("code"),
+CHECKBOXES = forms.CheckboxSelectMultiple
+
+
+class BrandTaskCriteriaForm(forms.Form):
+    """Whom a brand task targets: checkboxes (shown as chips), every criterion optional —
+    none ticked does not narrow. The task form and its live count both read these."""
+
+    trade_areas = forms.MultipleChoiceField(
+        label=_("商圈"), required=False, choices=(), widget=CHECKBOXES
     )
-    month = MonthField(label=_("目标月份"))
-    trade_areas = forms.MultipleChoiceField(label=_("商圈"), required=False, choices=())
     business_formats = forms.MultipleChoiceField(
-        label=_("经营业态"), required=False, choices=BusinessFormat.choices
+        label=_("经营业态"), required=False, choices=BusinessFormat.choices, widget=CHECKBOXES
     )
     tier_bands = forms.MultipleChoiceField(
         label=_("档位段"),
         required=False,
         choices=[(code, label) for code, _low, _high, label in TIER_BANDS],
+        widget=CHECKBOXES,
     )
     market_types = forms.MultipleChoiceField(
-        label=_("市场类型"), required=False, choices=MarketType.choices
+        label=_("市场类型"), required=False, choices=MarketType.choices, widget=CHECKBOXES
     )
-    content = forms.CharField(
-        label=_("任务内容"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
-    )
+
+    CRITERIA = ("trade_areas", "business_formats", "tier_bands", "market_types")
 
     def __init__(self, *args, trade_areas=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["trade_areas"].choices = [(t, t) for t in trade_areas]
+
+    def criteria_fields(self):
+        return [self[name] for name in self.CRITERIA]
+
+
+class BrandTaskForm(BrandTaskCriteriaForm):
+    sku = forms.ModelChoiceField(
+        label=_("重点单品"),
+        queryset=Sku.objects.filter(is_key_brand=True, status="active").order_by("code"),
+        empty_label=_("请选择单品"),
+    )
+    month = MonthField(label=_("目标月份"))
+    content = forms.CharField(
+        label=_("任务内容"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    field_order = ["sku", "month", *BrandTaskCriteriaForm.CRITERIA, "content"]
 
 
 class ProblemsForm(forms.Form):

@@ -6,12 +6,12 @@ cycle/analysis_page.py (reports sits below cycle and does not import it)."""
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
 from accounts.models import User
 from core.months import parse_month, previous_month
 
+from .exports import KIND_LABELS
 from .models import ScopeType
 from .selectors import (
     computed_months,
@@ -23,11 +23,7 @@ from .selectors import (
     team_codes_for_brand_view,
 )
 
-EXPORT_KINDS = [
-    ("brand", _("品牌指标")),
-    ("customer", _("客户指标")),
-    ("manager", _("客户经理指标")),
-]
+EXPORT_KINDS = [(kind, KIND_LABELS[kind]) for kind in ("brand", "customer", "manager")]
 
 
 def month_choice(text: str | None) -> dt.date:

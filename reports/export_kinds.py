@@ -14,7 +14,16 @@ from accounts.models import User
 from core.export_jobs import ExportKind, register_kind
 from core.months import parse_month
 
-from .exports import Scope, export_count, export_table, parse_scope, write_csv, write_xlsx
+from .exports import (
+    KIND_LABELS,
+    Scope,
+    export_count,
+    export_table,
+    parse_scope,
+    scope_label,
+    write_csv,
+    write_page_xlsx,
+)
 from .selectors import export_scope_allowed
 
 # --- stored indicators (reports:export) ---------------------------------------------------
@@ -44,17 +53,20 @@ def _indicators_write(user, params, target, progress) -> int:
     month = parse_month(params["month"])
     header, rows = export_table(month=month, kind=params["kind"], scope=scope)
     if params.get("format") == "csv":
+        # a CSV is for programs: the command's English columns (DESIGN.md §6)
         write_csv(target, header, rows, progress=progress)
     else:
-        title = f"{params['kind']} {month:%Y-%m}"
-        write_xlsx(target, header, rows, title=title, progress=progress)
+        title = f"{KIND_LABELS[params['kind']]} {month:%Y-%m}"
+        write_page_xlsx(target, header, rows, title=title, progress=progress)
     return len(rows)
 
 
 def indicators_filename(params: dict) -> str:
-    scope = (params.get("scope") or "company").replace(":", "-")
+    """``客户指标_团队TA_2026-10.xlsx``: what, whose, which month."""
+    kind = KIND_LABELS.get(params["kind"], params["kind"])
+    scope = scope_label(params.get("scope") or "company").replace(" ", "")
     extension = "csv" if params.get("format") == "csv" else "xlsx"
-    return f"indicators-{params['kind']}-{scope}-{params['month']}.{extension}"
+    return f"{kind}_{scope}_{params['month']}.{extension}"
 
 
 INDICATORS = ExportKind(

@@ -3,7 +3,9 @@ brand, customer rows, customer-manager rows, for the company, a team or one mana
 
 Rates are written as decimals rounded half-up to 4 places, empty rates as empty cells; money
 with 2 decimals. CSV is UTF-8 with a BOM so that Excel shows the Chinese names; xlsx is
-written with openpyxl (numbers stay numbers)."""
+written with openpyxl (numbers stay numbers). Those files keep the command's English column
+names: programs read them by name. The analysis page's xlsx download (``write_page_xlsx``)
+has the same rows for people: Chinese headers, rates as percentages, states in words."""
 
 from __future__ import annotations
 
@@ -18,11 +20,12 @@ from typing import BinaryIO
 
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
 from core.export_jobs import ExportRefused
 from core.spreadsheet_text import spreadsheet_value
-from core.xlsx import CHUNK, Column, Sheet, write_workbook
+from core.xlsx import CHUNK, PERCENT, Column, Sheet, write_workbook
 
 from .models import (
     CustomerIndicator,
@@ -32,6 +35,7 @@ from .models import (
     RunStatus,
     ScopeIndicator,
     ScopeType,
+    SupplyState,
 )
 
 KINDS = ["brand", "customer", "manager", "category"]
@@ -304,3 +308,121 @@ def write_xlsx(
         for name in header
     ]
     write_workbook(target, [Sheet(title, columns, rows)], progress=progress)
+
+
+# --- the analysis page's download: the same rows, for people -------------------------------
+
+KIND_LABELS = {
+    "brand": gettext_lazy("品牌指标"),
+    "customer": gettext_lazy("客户指标"),
+    "manager": gettext_lazy("客户经理指标"),
+    "category": gettext_lazy("品类指标"),
+}
+VOLUME = "#,##0"
+YUAN = "#,##0.00"
+RATIO = "0.00"
+# ratios that are not shares of a whole: the page shows them as plain numbers
+RATIOS = {"price_index", "inventory_to_sales"}
+# column → (Chinese header, width); rates get the percent format, money and volumes theirs
+PAGE_COLUMNS = {
+    "month": (gettext_lazy("月份"), 9),
+    "scope": (gettext_lazy("范围"), 16),
+    "object_type": (gettext_lazy("对象类型"), 9),
+    "object_code": (gettext_lazy("对象编码"), 16),
+    "object_name": (gettext_lazy("对象名称"), 22),
+    "customer_code": (gettext_lazy("客户编码"), 16),
+    "customer_name": (gettext_lazy("客户名称"), 24),
+    "manager": (gettext_lazy("客户经理账号"), 13),
+    "username": (gettext_lazy("客户经理账号"), 13),
+    "name": (gettext_lazy("客户经理"), 10),
+    "team": (gettext_lazy("团队"), 8),
+    "customers": (gettext_lazy("客户数"), 8),
+    "ordering_customers": (gettext_lazy("订购客户数"), 11),
+    "coverage_rate": (gettext_lazy("覆盖率"), 9),
+    "shelf_rate": (gettext_lazy("上柜率"), 9),
+    "repurchase_rate": (gettext_lazy("再购率"), 9),
+    "volume": (gettext_lazy("销量（条）"), 11),
+    "volume_growth_mom": (gettext_lazy("销量环比"), 10),
+    "volume_growth_yoy": (gettext_lazy("销量同比"), 10),
+    "volume_change_mom": (gettext_lazy("销量环比"), 10),
+    "amount": (gettext_lazy("金额（元）"), 13),
+    "avg_price": (gettext_lazy("条均价（元）"), 12),
+    "share": (gettext_lazy("市场份额"), 10),
+    "share_growth": (gettext_lazy("份额成长率"), 11),
+    "requested": (gettext_lazy("需求量（条）"), 12),
+    "supply_satisfaction": (gettext_lazy("供应满足率"), 11),
+    "supply_state": (gettext_lazy("供求状态"), 9),
+    "price_index": (gettext_lazy("零售价指数"), 11),
+    "inventory_to_sales": (gettext_lazy("存销比"), 8),
+    "order_days": (gettext_lazy("订货天数"), 9),
+    "distinct_skus": (gettext_lazy("订购规格数"), 11),
+    "key_skus_ordered": (gettext_lazy("订购重点规格数"), 14),
+    "forecast": (gettext_lazy("预测量（条）"), 12),
+    "forecast_error": (gettext_lazy("预测误差"), 10),
+    "forecast_accuracy": (gettext_lazy("预测准确率"), 11),
+    "forecast_bias": (gettext_lazy("预测偏差"), 10),
+    "forecast_coverage": (gettext_lazy("预测覆盖率"), 11),
+    "visits_done": (gettext_lazy("已拜访次数"), 11),
+    "actions_planned": (gettext_lazy("计划动作"), 9),
+    "actions_done": (gettext_lazy("已完成动作"), 11),
+    "completion_rate": (gettext_lazy("动作完成率"), 11),
+    "visits_planned": (gettext_lazy("计划拜访"), 9),
+}
+_VOLUMES = {"volume", "requested", "forecast"}
+
+
+def _page_format(column: str) -> str | None:
+    if column in RATIOS:
+        return RATIO
+    if column in RATES:
+        return PERCENT
+    if column in MONEY:
+        return YUAN
+    if column in _VOLUMES:
+        return VOLUME
+    return None
+
+
+def scope_label(text: str) -> str:
+    """'team:TA' → '团队 TA', 'company' → '全公司'."""
+    scope_type, _sep, key = text.partition(":")
+    label = str(dict(ScopeType.choices).get(scope_type, scope_type))
+    return f"{label} {key}" if key else label
+
+
+def page_columns(header: list[str]) -> list[Column]:
+    return [
+        Column(str(PAGE_COLUMNS[name][0]), PAGE_COLUMNS[name][1], _page_format(name))
+        for name in header
+    ]
+
+
+def page_rows(header: list[str], rows: list[list]):
+    """``export_table``'s rows with words for codes: the scope, the object type and the
+    supply state as the page says them."""
+    words = {
+        "scope": None,
+        "object_type": {k: str(v) for k, v in ObjectType.choices},
+        "supply_state": {k: str(v) for k, v in SupplyState.choices},
+    }
+    at = {header.index(name): words[name] for name in words if name in header}
+    scopes: dict[str, str] = {}
+    for row in rows:
+        row = list(row)
+        for index, labels in at.items():
+            value = row[index]
+            if labels is None:
+                row[index] = scopes.setdefault(value, scope_label(value))
+            elif value:
+                row[index] = labels.get(value, value)
+        yield row
+
+
+def write_page_xlsx(
+    target: BinaryIO | Path, header: list[str], rows: list[list], *, title: str, progress=None
+) -> None:
+    """The analysis page's download of ``export_table``'s (header, rows): Chinese headers,
+    rates as percentages (numbers with a percent format), money and volumes with
+    thousands separators, states and scopes in words, columns as wide as their content."""
+    sheet = Sheet(title, page_columns(header), page_rows(header, rows))
+    write_workbook(target, [sheet], progress=progress)

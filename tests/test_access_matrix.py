@@ -344,6 +344,8 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     # --- brands: read pages for everyone, writes for brand managers and admins ---
     "brands:brand_list": SIGNED_IN,
+    # downloads: GET only
+    "brands:brand_export": Rule(SIGNED_IN.get, row("login", "405", "405", "405", "405")),
     "brands:brand_detail": Rule(
         SIGNED_IN.get, LIKE_GET, kwargs=lambda w, t: {"pk": w.sku.brand_id}
     ),
@@ -357,6 +359,7 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     "brands:mapping_assign": catalog_write(),
     "brands:mapping_unmap": catalog_write(),
     "brands:sku_list": CATALOG_PAGE,
+    "brands:sku_export": Rule(SIGNED_IN.get, row("login", "405", "405", "405", "405")),
     "brands:sku_key_brand": catalog_write(),
     "brands:sku_edit": Rule(
         get=row("login", "403", "403", "200", "200"),

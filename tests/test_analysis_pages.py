@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -83,8 +84,51 @@ class TestDownloads:
         )
         assert response.status_code == 200
         rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
-        assert rows[0][:4] == ("month", "scope", "object_type", "object_code")
-        assert any(r[3] == "KEY1" for r in rows[1:])
+        assert rows[0][:4] == ("月份", "范围", "对象类型", "对象编码")
+        assert any(r[3] == "KEY1" and r[1] == "客户经理 a1" for r in rows[1:])
+
+    def test_the_page_download_reads_as_the_page(self, client, computed):
+        """Chinese headers, rates as percentages (numbers, not text), states and object
+        types in words, widths by content and a Chinese file name; the command's English
+        file is another thing (tests/test_export_polish.py)."""
+        response = get(
+            client,
+            computed["brand"],
+            "/analysis/export/?month=2026-10&kind=brand&scope=company&format=xlsx",
+        )
+        assert response["Content-Disposition"] == (
+            "attachment; filename*=utf-8''" + quote("品牌指标_全公司_2026-10.xlsx")
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert sheet.title == "品牌指标 2026-10"
+        header = [c.value for c in sheet[1]]
+        column = {name: n for n, name in enumerate(header)}
+        assert {"覆盖率", "供应满足率", "供求状态", "金额（元）", "存销比"} <= set(column)
+        rows = {row[column["对象编码"]].value: row for row in sheet.iter_rows(min_row=2)}
+        key = rows["KEY1"]
+        assert key[column["对象类型"]].value == "单品" and key[column["范围"]].value == "全公司"
+        coverage = key[column["覆盖率"]]
+        assert coverage.value == 1 and coverage.number_format == "0.0%"
+        satisfaction = key[column["供应满足率"]]
+        assert satisfaction.data_type == "n" and satisfaction.number_format == "0.0%"
+        assert key[column["供求状态"]].value in {"紧俏", "平衡", "宽松"}
+        assert key[column["金额（元）"]].number_format == "#,##0.00"
+        assert {row[column["对象类型"]].value for row in rows.values()} == {"单品", "品牌"}
+        assert sheet.column_dimensions["E"].width > sheet.column_dimensions["F"].width
+        assert {sheet.column_dimensions[c].width for c in "ABCDEFGHIJ"} != {12}
+
+    def test_the_team_and_manager_downloads_name_their_scope(self, client, computed):
+        response = get(
+            client,
+            computed["mm_a"],
+            "/analysis/export/?month=2026-10&kind=manager&scope=team:TA&format=xlsx",
+        )
+        assert quote("客户经理指标_团队TA_2026-10.xlsx") in response["Content-Disposition"]
+        rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+        assert rows[0][:5] == ("月份", "范围", "客户经理账号", "客户经理", "团队")
+        assert {r[1] for r in rows[1:]} == {"团队 TA"}
+        completion = rows[0].index("动作完成率")
+        assert all(r[completion] is None or isinstance(r[completion], float) for r in rows[1:])
 
     @pytest.mark.parametrize("scope", ["manager:a2", "company", "team:TA"])
     def test_customer_manager_cannot_download_others(self, client, computed, scope):

@@ -1,12 +1,18 @@
 """SKUs in the brand manager's workspace (issue #3 items 5–6): mapping SKUs to leaves, the SKU
 list with its filters and bulk key-brand action, the SKU edit page, the brand pages."""
 
+import io
+import re
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from openpyxl import load_workbook
 
 from brands import services
+from brands.forms import SkuEditForm
 from brands.models import CatalogChange, Sku
 from tests.factories import BrandFactory, CategoryNodeFactory, SkuFactory
 
@@ -419,3 +425,124 @@ class TestBrands:
             assert client.get("/brands/").status_code == 200
         with django_assert_max_num_queries(6):
             assert client.get(f"/brands/{brand.pk}/").status_code == 200
+
+
+# --- downloads: the SKU list and the brands as the page filters them ------------------------
+
+
+def workbook(response):
+    assert response.status_code == 200, response.content[:300]
+    return load_workbook(io.BytesIO(response.content))
+
+
+class TestExports:
+    @pytest.mark.parametrize(
+        ("params", "expected"),
+        [
+            ({}, {"zh", "yx", "yy", "hh"}),
+            ({"q": "6901012"}, {"yy", "hh"}),
+            ({"category": "root"}, {"zh", "yx"}),
+            ({"category": "none", "status": "active"}, {"yy"}),
+            ({"key": "0", "page": "2"}, {"zh", "yx", "hh"}),  # every page, not the page shown
+        ],
+    )
+    def test_the_sku_download_has_the_pages_filters(
+        self, client, two_teams, catalogue, params, expected
+    ):
+        query = dict(params)
+        if query.get("category") in catalogue:
+            query["category"] = catalogue[query["category"]].pk
+        login(client, two_teams["cm"]["a1"])
+        response = client.get("/brands/skus/export.xlsx", query)
+        assert response["Content-Disposition"] == (
+            "attachment; filename*=utf-8''"
+            + quote(f"卷烟规格_{timezone.localdate():%Y-%m-%d}.xlsx")
+        )
+        rows = list(workbook(response).active.values)
+        by_code = {row[0]: row for row in rows[1:]}
+        assert {key for key, sku in catalogue["skus"].items() if sku.code in by_code} == expected
+
+    def test_the_sku_sheet_reads_as_the_page(self, client, two_teams, catalogue):
+        login(client, two_teams["brand"])
+        sheet = workbook(client.get("/brands/skus/export.xlsx")).active
+        assert sheet.title == "卷烟规格"
+        header = [c.value for c in sheet[1]]
+        assert header == [
+            "商品编码", "商品名称", "品牌", "生产企业", "价类", "批发价（元/条）",
+            "建议零售价（元/条）", "焦油含量（mg）", "导入的焦油含量（mg）", "重点品牌",
+            "上市日期", "状态", "品类",
+        ]  # fmt: skip
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:M5"
+        assert sheet.column_dimensions["B"].width >= 20 and sheet.column_dimensions["E"].width < 10
+        rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+        zh = rows["6901028001"]
+        assert [c.value for c in zh[:5]] == ["6901028001", "中华(硬)", "中华", "上海烟草集团", 1]
+        assert zh[5].value == 120 and zh[5].number_format == "0.00"  # a number, not text
+        assert zh[7].value == 11 and zh[9].value == "否" and zh[11].value == "在销"
+        assert zh[12].value == "卷烟 / 一类烟 / 常规"
+        yy, hh = rows["6901012003"], rows["6901012004"]
+        assert yy[9].value == "是" and yy[12].value is None  # unmapped: empty
+        assert hh[11].value == "停销"
+
+    def test_the_brand_download_has_the_pages_search(self, client, two_teams, catalogue):
+        login(client, two_teams["mm_a"])
+        page = client.get("/brands/", {"q": "红"}, HTTP_HX_REQUEST="true").content.decode()
+        assert 'href="/brands/export.xlsx?q=%E7%BA%A2"' in page
+        response = client.get("/brands/export.xlsx", {"q": "红"})
+        assert (
+            quote(f"品牌_{timezone.localdate():%Y-%m-%d}.xlsx") in response["Content-Disposition"]
+        )
+        sheet = workbook(response).active
+        rows = list(sheet.values)
+        assert rows[0] == ("品牌", "生产企业", "单品数", "重点单品数", "在销单品数")
+        assert rows[1:] == [("云烟", "红云红河集团", 2, 1, 1), ("玉溪", "红塔烟草集团", 1, 0, 1)]
+        assert sheet.auto_filter.ref == "A1:E3" and sheet.freeze_panes == "A2"
+
+    def test_the_list_links_the_download_with_its_filters(self, client, two_teams, catalogue):
+        login(client, two_teams["cm"]["a1"])
+        html = client.get(
+            "/brands/skus/", {"status": "active", "page": "1"}, HTTP_HX_REQUEST="true"
+        ).content.decode()
+        assert 'href="/brands/skus/export.xlsx?status=active" download' in html
+        assert client.post("/brands/skus/export.xlsx").status_code == 405
+
+    def test_the_download_queries_do_not_grow_with_rows(
+        self, client, two_teams, catalogue, django_assert_max_num_queries
+    ):
+        SkuFactory.create_batch(40, category=catalogue["second_slim"])
+        BrandFactory.create_batch(40)
+        login(client, two_teams["brand"])
+        with django_assert_max_num_queries(5):
+            assert len(list(workbook(client.get("/brands/skus/export.xlsx")).active.values)) == 45
+        with django_assert_max_num_queries(4):
+            assert len(list(workbook(client.get("/brands/export.xlsx")).active.values)) > 40
+
+
+# --- labels and the SKU edit layout ---------------------------------------------------------
+
+
+def test_labels_sit_above_their_fields_without_a_colon(client, two_teams, catalogue):
+    """One rule for every form (core.forms.FormRenderer): no “：” or “:” after a label."""
+    login(client, two_teams["brand"])
+    page = client.get(f"/brands/skus/{catalogue['skus']['zh'].pk}/edit/").content.decode()
+    assert '<label for="id_tar_mg">焦油含量（mg）</label>' in page
+    tasks = client.get("/brand-tasks/").content.decode()
+    assert '<label for="id_sku">重点单品</label>' in tasks
+    assert '<label for="id_content">任务内容</label>' in tasks
+    english = client.get("/en/brand-tasks/").content.decode()
+    assert re.search(r'<label for="id_content">[^<:：]+</label>', english)
+    # a field's own suffix is still honoured
+    form = SkuEditForm()
+    form.fields["tar_mg"].label_suffix = "？"
+    assert form["tar_mg"].label_tag().endswith("？</label>")
+
+
+def test_the_key_brand_checkbox_sits_with_its_label(client, two_teams, catalogue):
+    login(client, two_teams["brand"])
+    page = client.get(f"/brands/skus/{catalogue['skus']['yy'].pk}/edit/").content.decode()
+    # the label wraps the box and its text; tests/e2e/test_form_layout.py measures the gap
+    assert re.search(
+        r'<div class="field">\s*<label class="check"><input type="checkbox" name="is_key_brand"'
+        r' id="id_is_key_brand" checked><span>重点品牌</span></label>',
+        page,
+    )

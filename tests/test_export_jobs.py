@@ -5,6 +5,7 @@ downloads of the visit audit and the forecast guidance tables."""
 
 import datetime as dt
 import io
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -259,9 +260,10 @@ def test_large_indicator_export_becomes_a_job(
     job = ExportJob.objects.get()
     assert response.status_code == 302 and job.kind == "indicators" and job.rows_total == 6
     assert job.status == ExportStatus.SUCCEEDED
-    content = b"".join(client.get(f"/exports/{job.pk}/download/").streaming_content)
-    rows = rows_of(content)
-    assert rows[0][2] == "customer_code" and len(rows) == 7 and {r[5] for r in rows[1:]} == {7}
+    download = client.get(f"/exports/{job.pk}/download/")
+    assert quote("客户指标_团队TA_2026-10.xlsx") in download["Content-Disposition"]
+    rows = rows_of(b"".join(download.streaming_content))
+    assert rows[0][2] == "客户编码" and len(rows) == 7 and {r[5] for r in rows[1:]} == {7}
     # a small one stays direct
     settings.EXPORT_SYNC_MAX_ROWS = 5000
     direct = client.get(url)

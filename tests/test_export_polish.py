@@ -45,9 +45,6 @@ XLSX_EXPORTS = {kind: spec for kind, spec in EXPORTS.items() if spec[2] == "xlsx
 }
 # DESIGN.md §6: the command's files are read by other programs, by column name
 ENGLISH_CONTRACT = {kind for kind in XLSX_EXPORTS if kind.startswith("export_indicators ")}
-# the analysis page's download still shares the command's headers; its Chinese headers are
-# another part of issue #14 point 5 — drop these kinds from here when that lands
-CHINESE_HEADERS_PENDING = {"indicators xlsx", "indicators job xlsx"}
 
 
 @pytest.fixture(autouse=True)
@@ -105,8 +102,6 @@ def test_every_sheet_is_frozen_and_filtered_with_chinese_headers(
         assert sheet.freeze_panes == "A2", sheet.title
         last = get_column_letter(len(header))
         assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}", sheet.title
-        if kind in CHINESE_HEADERS_PENDING:
-            continue
         if kind in ENGLISH_CONTRACT:
             assert all(re.fullmatch(r"[a-z0-9_]+", h) for h in header), header
         else:

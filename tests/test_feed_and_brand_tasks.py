@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from cycle.models import EntryKind, FeedEntry
+from cycle.models import BrandTask, EntryKind, FeedEntry
 from cycle.selectors import feed_unread_total
+from cycle.selectors.brand_tasks import Reach, brand_task_reach
 from cycle.services import (
     Criteria,
     arrangement_post,
@@ -161,3 +162,146 @@ def test_brand_tasks_only_for_key_skus_by_brand_managers(market):
     with pytest.raises(ValidationError, match="没有符合条件的客户"):
         brand_task_send(by=market["brand"], sku=key, month=NOV, content="x", criteria=nothing)
     assert not FeedEntry.objects.exists()
+
+
+# --- the brand task page: checkbox targeting and the live count --------------------------------
+
+COUNT = "/brand-tasks/count/"
+
+
+def reach_text(managers, customers):
+    return (
+        f"将推送给 <strong>{managers}</strong> 位客户经理，覆盖 <strong>{customers}</strong> 户客户"
+    )
+
+
+def test_the_count_partial_says_whom_the_targeting_reaches(client, market):
+    client.force_login(market["brand"])
+    # 火车站商圈 alone: the three fixture customers of a1, a2, b1, the two hits and c3's two
+    # (c3's inactive customer is left out); seven customers of four managers
+    response = client.get(COUNT, {"trade_areas": "火车站商圈"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.startswith('<p id="match-count"') and "<form" not in body  # only the partial
+    assert reach_text(4, 7) in body
+    narrowed = client.get(
+        COUNT, {"trade_areas": "火车站商圈", "tier_bands": "B", "business_formats": "convenience"}
+    ).content.decode()
+    assert reach_text(2, 2) in narrowed
+    one = client.get(COUNT, {"business_formats": "convenience", "tier_bands": "B"})
+    assert reach_text(3, 3) in one.content.decode()
+    # ticks within one criterion widen it: c3's catering customer joins
+    either = client.get(COUNT, {"business_formats": ["catering", "convenience"], "tier_bands": "B"})
+    assert reach_text(4, 4) in either.content.decode()
+    none = client.get(COUNT, {"trade_areas": "大学城", "market_types": "rural"}).content.decode()
+    assert "没有符合条件的客户" in none
+    unknown = client.get(COUNT, {"trade_areas": "没有这个商圈"}).content.decode()
+    assert "勾选条件后显示" in unknown and "将推送给" not in unknown
+
+
+def test_the_count_is_what_the_task_then_reaches(client, market):
+    """An inactive customer manager receives nothing, so their customers are not counted;
+    the task sent right after says the same numbers the count showed."""
+    market["c3"] = market["wrong_tier"].manager
+    market["c3"].is_active = False
+    market["c3"].save()
+    sku = SkuFactory(is_key_brand=True)
+    client.force_login(market["brand"])
+    count = client.get(COUNT, {"trade_areas": "火车站商圈"}).content.decode()
+    assert reach_text(3, 5) in count
+    response = client.post(
+        "/brand-tasks/",
+        {"sku": sku.pk, "month": "2026-11", "trade_areas": ["火车站商圈"], "content": "主推"},
+    )
+    assert response.status_code == 302
+    task = BrandTask.objects.get()
+    assert (task.managers_count, task.customers_count) == (3, 5)
+
+
+def test_the_count_is_scoped_by_the_policy(market):
+    everything = Criteria()
+    assert brand_task_reach(user=market["brand"], criteria=everything) == Reach(
+        customers=8, managers=4
+    )
+    assert brand_task_reach(user=market["admin"], criteria=everything).customers == 8
+    for who in (market["mm_a"], market["cm"]["a1"]):
+        assert brand_task_reach(user=who, criteria=everything) == Reach(customers=0, managers=0)
+
+
+def test_the_form_targets_with_checkboxes_and_counts_everyone_at_first(
+    client, market, django_assert_max_num_queries
+):
+    client.force_login(market["brand"])
+    page = client.get("/brand-tasks/").content.decode()
+    start = page.index('id="task-form"')
+    form = page[start : page.index("</form>", start)]
+    assert "<select" in form and "multiple" not in form  # the SKU is a plain select
+    assert "---------" not in form
+    for name, value in [
+        ("trade_areas", "火车站商圈"),
+        ("trade_areas", "大学城"),
+        ("business_formats", "convenience"),
+        ("tier_bands", "B"),
+        ("market_types", "urban"),
+    ]:
+        assert f'type="checkbox" name="{name}" value="{value}"' in form, (name, value)
+    assert 'class="chip"' in form and "<legend>商圈</legend>" in form
+    assert 'hx-get="/brand-tasks/count/"' in form and 'hx-trigger="change"' in form
+    assert reach_text(4, 8) in form  # nothing ticked: every active customer
+    with django_assert_max_num_queries(6):
+        client.get(COUNT, {"trade_areas": ["火车站商圈", "大学城"], "tier_bands": ["A", "B"]})
+
+
+def test_the_form_posts_ticked_checkboxes(client, market):
+    sku = SkuFactory(is_key_brand=True, name="黄鹤楼(硬金砂)")
+    client.force_login(market["brand"])
+    response = client.post(
+        "/brand-tasks/",
+        {
+            "sku": sku.pk,
+            "month": "2026-11",
+            "trade_areas": ["火车站商圈", "大学城"],
+            "business_formats": ["convenience"],
+            "tier_bands": ["B", "D"],
+            "content": "陈列到位",
+        },
+        follow=True,
+    )
+    assert "已发送给 3 位客户经理，共 6 个目标客户。" in response.content.decode()
+    task = BrandTask.objects.get()
+    assert task.criteria == {
+        "trade_areas": ["火车站商圈", "大学城"],
+        "business_formats": ["convenience"],
+        "tier_bands": ["B", "D"],
+    }
+    got = {e.manager.username for e in FeedEntry.objects.filter(brand_task=task)}
+    assert got == {"a1", "a2", "b1"}
+
+
+def test_without_javascript_the_preview_shows_the_count_and_keeps_the_ticks(client, market):
+    sku = SkuFactory(is_key_brand=True)
+    client.force_login(market["brand"])
+    response = client.post(
+        "/brand-tasks/",
+        {"preview": "1", "sku": sku.pk, "month": "2026-11", "tier_bands": ["B"], "content": ""},
+    )
+    assert response.status_code == 200 and not BrandTask.objects.exists()
+    page = response.content.decode()
+    assert reach_text(4, 4) in page  # the tier 21–25 customers of a1, a2, b1 and c3
+    assert 'name="tier_bands" value="B" id="id_tier_bands_1" checked' in page
+    assert 'name="tier_bands" value="A" id="id_tier_bands_0" checked' not in page
+    assert "这个字段是必填项" not in page  # a preview is not a failed send
+    assert "<noscript><button" in page and "预览人数" in page
+
+
+def test_a_refused_send_keeps_the_ticks_and_the_count(client, market):
+    sku = SkuFactory(is_key_brand=True)
+    client.force_login(market["brand"])
+    response = client.post(
+        "/brand-tasks/",
+        {"sku": sku.pk, "month": "2026-11", "trade_areas": ["大学城"], "market_types": ["rural"]},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="大学城" id="id_trade_areas_0" checked' in page
+    assert "没有符合条件的客户" in page

@@ -28,10 +28,12 @@ from reports.models import (
 )
 from tests.factories import (
     SHANGHAI,
+    BrandFactory,
     CustomerFactory,
     CustomerManagerFactory,
     CycleFactory,
     MarketingActionFactory,
+    SkuFactory,
     VisitFactory,
 )
 
@@ -53,8 +55,9 @@ def media(settings, tmp_path):
 def hostile(two_teams):
     """Team TA for October 2026 with a hostile value in every kind of text an export shows:
     five customers of a1 named with them (each with a planned action of that text and a
-    short visit), five more customer managers named with them, and the stored indicators
-    of all of it (with negative rates, which must stay numbers)."""
+    short visit), five more customer managers named with them, a brand and a SKU named and
+    made by each, and the stored indicators of all of it (with negative rates, which must
+    stay numbers)."""
     a1, team = two_teams["cm"]["a1"], two_teams["team_a"]
     cycle = CycleFactory(manager=a1, month=OCT)
     IndicatorRun.objects.create(month=OCT, status=RunStatus.SUCCEEDED, started_at=timezone.now())
@@ -80,6 +83,8 @@ def hostile(two_teams):
             volume=7,
             volume_change_mom=-0.25,
         )
+        brand = BrandFactory(name=text, manufacturer=text)
+        SkuFactory(name=text, brand=brand, manufacturer=text, launch_date=OCT)
         manager = CustomerManagerFactory(username=f"h{n}", name=text, team=team)
         ManagerIndicator.objects.create(
             month=OCT,
@@ -206,6 +211,8 @@ EXPORTS = {
         job_export(INDICATORS, {**CUSTOMER_ROWS, "format": "xlsx"}),
         "xlsx",
     ),
+    "sku list": ("brand", direct_export("/brands/skus/export.xlsx"), "xlsx"),
+    "brands": ("mm_a", direct_export("/brands/export.xlsx"), "xlsx"),
     **{
         f"export_indicators {kind} {extension}": (None, command_export(kind, extension), extension)
         for kind in ("customer", "manager", "brand")

@@ -9,11 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.policy import can_edit_catalog
+from core.xlsx import xlsx_response
 
 from .. import services
+from ..exports import dated, sku_workbook
 from ..forms import (
     KeyBrandBulkForm,
     SkuEditForm,
@@ -23,6 +25,7 @@ from ..selectors import (
     brand_choices,
     category_tree,
     sku_changes,
+    sku_export_rows,
     sku_get,
     sku_list,
     with_category_paths,
@@ -44,8 +47,15 @@ def _sku_list_context(request: HttpRequest, query: QueryDict) -> dict:
         "skus": with_category_paths(page, tree),
         "query": query,
         "list_url": page_url("brands:sku_list", query),
+        "export_url": page_url("brands:sku_export", _without_page(query)),
         "can_edit": can_edit_catalog(request.user),
     }
+
+
+def _without_page(query: QueryDict) -> QueryDict:
+    filters = query.copy()
+    filters.pop("page", None)
+    return filters
 
 
 def _sku_list_page(request: HttpRequest, query: QueryDict) -> HttpResponse:
@@ -58,6 +68,16 @@ def _sku_list_page(request: HttpRequest, query: QueryDict) -> HttpResponse:
 @login_required
 def sku_index(request):
     return _sku_list_page(request, request.GET)
+
+
+@login_required
+@require_GET
+def sku_export(request):
+    """The SKU list as the page shows it (same filters, every page) as an xlsx download."""
+    tree = category_tree()
+    form = SkuFilterForm(request.GET, brands=brand_choices(), tree=tree)
+    content = sku_workbook(sku_export_rows(tree=tree, **form.values()))
+    return xlsx_response(content, dated(_("卷烟规格")))
 
 
 @editors_only

@@ -91,6 +91,9 @@ TEMPLATES = [
     },
 ]
 
+# every form's labels without a suffix: they sit above their fields (core/forms.py)
+FORM_RENDERER = "core.forms.FormRenderer"
+
 if django.VERSION < (6, 0):
     # Django 6 has {% partialdef %} built in; 5.2 (Python 3.11) gets the same tags and the
     # "page.html#partial" loader from this package.

@@ -5,42 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.policy import can_send_brand_task, customer_managers
+from accounts.policy import can_send_brand_task
 from core.months import month_start
 from core.text import clean_text
-from customers.selectors import customers_matching
 
 from ..models import ArrangementTarget, BrandTask
+from ..selectors.brand_tasks import Criteria, brand_task_targets
 from .feed import arrangement_post
 
 MAX_TARGET_CUSTOMERS = 20_000
-
-
-@dataclass(frozen=True)
-class Criteria:
-    trade_areas: tuple[str, ...] = ()
-    business_formats: tuple[str, ...] = ()
-    tier_bands: tuple[str, ...] = ()
-    market_types: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict:
-        return {k: list(v) for k, v in self.__dict__.items() if v}
-
-    def customers(self, *, user: User):
-        return customers_matching(
-            user=user,
-            trade_areas=list(self.trade_areas),
-            business_formats=list(self.business_formats),
-            tier_bands=list(self.tier_bands),
-            market_types=list(self.market_types),
-        )
 
 
 def brand_task_send(
@@ -50,11 +29,8 @@ def brand_task_send(
         raise PermissionDenied
     if not (sku.is_key_brand and sku.status == "active"):
         raise ValidationError({"sku": _("品牌培育只针对在销的重点品牌单品。")})
-    rows = list(
-        criteria.customers(user=by)
-        .filter(manager__in=customer_managers())
-        .values_list("manager_id", "pk")
-    )
+    # the same customers as the form's live count (cycle.selectors.brand_tasks)
+    rows = list(brand_task_targets(user=by, criteria=criteria).values_list("manager_id", "pk"))
     if not rows:
         raise ValidationError({"criteria": _("没有符合条件的客户，请放宽筛选条件。")})
     if len(rows) > MAX_TARGET_CUSTOMERS:

@@ -1,5 +1,5 @@
 """Brand cultivation (品牌培育): the brand manager's task list, the new-task form with a
-live count of the matching customers, and sending."""
+live count of whom the targeting reaches, and sending."""
 
 from __future__ import annotations
 
@@ -13,83 +13,93 @@ from accounts.policy import can_see_brand_tasks, can_send_brand_task
 from core.months import current_month
 from customers.selectors import customer_filter_choices
 
-from ..forms import BrandTaskForm
+from ..forms import BrandTaskCriteriaForm, BrandTaskForm
 from ..models import EntryKind
 from ..selectors import brand_task_feed, brand_tasks_recent
-from ..services import Criteria, brand_task_send
+from ..selectors.brand_tasks import Criteria, Reach, brand_task_reach
+from ..services import brand_task_send
+from ..services.brand_tasks import MAX_TARGET_CUSTOMERS
 from .common import refusal
 
 PAGE = "cycle/brand_tasks.html"
-CRITERIA_FIELDS = ("trade_areas", "business_formats", "tier_bands", "market_types")
 
 
-def _form(request, data=None) -> BrandTaskForm:
-    areas = customer_filter_choices(user=request.user)["trade_areas"]
-    initial = {"month": f"{current_month():%Y-%m}"}
-    return BrandTaskForm(data, trade_areas=areas, initial=initial)
+def _trade_areas(request) -> list[str]:
+    return customer_filter_choices(user=request.user)["trade_areas"]
 
 
-def _criteria(form: BrandTaskForm) -> Criteria:
-    data = form.cleaned_data
-    return Criteria(
-        trade_areas=tuple(data.get("trade_areas") or ()),
-        business_formats=tuple(data.get("business_formats") or ()),
-        tier_bands=tuple(data.get("tier_bands") or ()),
-        market_types=tuple(data.get("market_types") or ()),
-    )
+def _criteria(data: dict) -> Criteria:
+    names = BrandTaskCriteriaForm.CRITERIA
+    return Criteria(**{name: tuple(data.get(name) or ()) for name in names})
+
+
+def _reach(request, areas: list[str], data=None) -> Reach | None:
+    """Whom the targeting in ``data`` (nothing ticked: everyone) reaches; None when a
+    criterion holds a value the form does not offer."""
+    form = BrandTaskCriteriaForm(data or {}, trade_areas=areas)
+    if not form.is_valid():
+        return None
+    return brand_task_reach(user=request.user, criteria=_criteria(form.cleaned_data))
+
+
+def _context(request, form: BrandTaskForm, reach: Reach | None) -> dict:
+    return {
+        "form": form,
+        "tasks": brand_tasks_recent(),
+        "feedback": brand_task_feed(user=request.user, kind=EntryKind.FEEDBACK)[:50],
+        "can_send": can_send_brand_task(request.user),
+        "reach": reach,
+        "max_customers": MAX_TARGET_CUSTOMERS,
+    }
 
 
 @allowed_if(can_see_brand_tasks)
 def task_list(request):
-    form = _form(request, request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if not can_send_brand_task(request.user):
-            raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                task = brand_task_send(
-                    by=request.user,
-                    sku=data["sku"],
-                    month=data["month"],
-                    content=data["content"],
-                    criteria=_criteria(form),
-                )
-                messages.success(
-                    request,
-                    _("已发送给 %(m)d 位客户经理，共 %(c)d 个目标客户。")
-                    % {"m": task.managers_count, "c": task.customers_count},
-                )
-                return redirect("brand_tasks:list")
-            except ValidationError as exc:
-                form.add_error(None, refusal(exc)[0])
-        status = 400
-    context = {
-        "form": form,
-        "criteria_fields": [form[name] for name in CRITERIA_FIELDS],
-        "tasks": brand_tasks_recent(),
-        "feedback": brand_task_feed(user=request.user, kind=EntryKind.FEEDBACK)[:50],
-        "can_send": can_send_brand_task(request.user),
-        "count": _count(request, form) if request.method == "POST" else None,
-    }
-    return render(request, PAGE, context, status=status)
+    can_send = can_send_brand_task(request.user)
+    initial = {"month": f"{current_month():%Y-%m}"}
+    areas = _trade_areas(request)
+    if request.method != "POST":
+        form = BrandTaskForm(initial=initial, trade_areas=areas)
+        reach = _reach(request, areas) if can_send else None
+        return render(request, PAGE, _context(request, form, reach))
+    if not can_send:
+        raise PermissionDenied
+    if "preview" in request.POST:
+        # without JavaScript: 预览人数 shows the count and keeps what was entered, unchecked
+        form = BrandTaskForm(initial={**initial, **_entered(request.POST)}, trade_areas=areas)
+        return render(request, PAGE, _context(request, form, _reach(request, areas, request.POST)))
+    form = BrandTaskForm(request.POST, trade_areas=areas)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = brand_task_send(
+                by=request.user,
+                sku=data["sku"],
+                month=data["month"],
+                content=data["content"],
+                criteria=_criteria(data),
+            )
+        except ValidationError as exc:
+            form.add_error(None, refusal(exc)[0])
+        else:
+            messages.success(
+                request,
+                _("已发送给 %(m)d 位客户经理，共 %(c)d 个目标客户。")
+                % {"m": task.managers_count, "c": task.customers_count},
+            )
+            return redirect("brand_tasks:list")
+    context = _context(request, form, _reach(request, areas, request.POST))
+    return render(request, PAGE, context, status=400)
 
 
-def _count(request, form: BrandTaskForm) -> int | None:
-    if not form.is_bound:
-        return None
-    criteria_fields = ("trade_areas", "business_formats", "tier_bands", "market_types")
-    checked = BrandTaskForm(
-        form.data, trade_areas=[c for c, _ in form.fields["trade_areas"].choices]
-    )
-    checked.is_valid()
-    if any(name in checked.errors for name in criteria_fields):
-        return None
-    return _criteria(checked).customers(user=request.user).count()
+def _entered(post) -> dict:
+    values = {name: post.getlist(name) for name in BrandTaskCriteriaForm.CRITERIA}
+    values |= {name: post.get(name, "") for name in ("sku", "month", "content")}
+    return {name: value for name, value in values.items() if value}
 
 
 @allowed_if(can_see_brand_tasks)
 def match_count(request):
-    form = _form(request, request.GET)
-    return render(request, f"{PAGE}#count", {"count": _count(request, form)})
+    reach = _reach(request, _trade_areas(request), request.GET)
+    context = {"reach": reach, "max_customers": MAX_TARGET_CUSTOMERS}
+    return render(request, f"{PAGE}#count", context)
