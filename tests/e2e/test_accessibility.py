@@ -38,6 +38,7 @@ from cycle.services.schedule import schedule_set_day
 from cycle.services.workflow import plan_submit
 from imports.models import ImportJob
 from reports.services import indicators_compute
+from tests.e2e.conftest import PASSWORD
 from tests.factories import (
     BrandFactory,
     CategoryNodeFactory,
@@ -365,3 +366,56 @@ def test_phone_pages_pass_axe_with_the_menu_open(sign_in, world):
         assert page.locator("#main-nav").is_visible()
     assert not checker.found, "critical/serious axe violations:\n" + "\n".join(checker.found)
     assert Cycle.objects.filter(manager=world.managers["own"]).count() == 1  # GET wrote none
+
+
+def test_phone_menu_skip_link_and_scroll_regions_by_keyboard(sign_in, browser, live_server, world):
+    """What axe cannot see: the keyboard path. The first Tab reaches 跳到正文, which moves the
+    focus to the main content; the menu button opens with Enter and Escape closes it with
+    the focus back on it; a table wider than the phone is a named region a keyboard can
+    scroll. Without JavaScript the menu is simply shown (there is nothing to open it with)."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page = sign_in("cm", width=PHONE).page
+    page.goto(reverse("reports:manager", kwargs={"username": "cm"}))
+    menu = page.get_by_role("button", name="菜单")
+    nav = page.locator("#main-nav")
+    expect(nav).to_be_hidden()
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="跳到正文")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+
+    menu.focus()
+    box = menu.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44, box
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(nav.get_by_role("link").first).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_be_focused()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+
+    region = page.get_by_role("region", name="重点品牌五率（辖区）")
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    expect(region).to_be_focused()
+    page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
+
+    plain = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": PHONE, "height": 800},
+        java_script_enabled=False,
+    )
+    try:
+        bare = plain.new_page()
+        bare.goto(reverse("accounts:login"))
+        bare.fill("input[name=username]", "cm")
+        bare.fill("input[name=password]", PASSWORD)
+        bare.click("button[type=submit]")
+        expect(bare.locator("#main-nav")).to_be_visible()
+        expect(bare.get_by_role("button", name="菜单")).to_be_hidden()
+    finally:
+        plain.close()
