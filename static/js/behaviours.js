@@ -5,6 +5,14 @@
  *   <select data-autosubmit>                       submits its form when the choice changes
  *   <button type="button" data-print>              opens the print dialog
  *   <button type="button" data-history-back hidden> shown when there is a page to go back to
+ *   <button type="button" data-disclosure aria-expanded="false" aria-controls="ID">
+ *                                                  shows/hides #ID by flipping aria-expanded (the CSS
+ *                                                  shows the element after an expanded button); Escape
+ *                                                  closes it and gives the focus back to the button
+ *   <div class="table-wrap">                       a horizontal scroll region: while its table is wider
+ *                                                  than it, it is a named, focusable region (tabindex=0,
+ *                                                  role=region, aria-label from the nearest heading) so a
+ *                                                  keyboard can scroll it; otherwise it is left alone
  *
  * htmx does not swap a 4xx/5xx answer into the page (nor does anything when the server cannot
  * be reached), so without help a click would seem to do nothing: the #request-error box of
@@ -31,6 +39,11 @@
       window.print();
       return;
     }
+    var toggle = target.closest("button[data-disclosure]");
+    if (toggle) {
+      setExpanded(toggle, toggle.getAttribute("aria-expanded") !== "true");
+      return;
+    }
     if (target.closest("[data-history-back]")) {
       window.history.back();
       return;
@@ -39,6 +52,73 @@
       hideRequestError();
     }
   });
+
+  function setExpanded(toggle, open) {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    document.querySelectorAll('button[data-disclosure][aria-expanded="true"]').forEach(function (toggle) {
+      var panel = document.getElementById(toggle.getAttribute("aria-controls"));
+      if (panel && panel.contains(document.activeElement)) {
+        toggle.focus();
+      }
+      setExpanded(toggle, false);
+    });
+  });
+
+  // --- scroll regions -----------------------------------------------------------------------
+  function headingBefore(element) {
+    for (var node = element; node && node !== document.body; node = node.parentElement) {
+      for (var prev = node.previousElementSibling; prev; prev = prev.previousElementSibling) {
+        if (/^H[1-6]$/.test(prev.tagName)) {
+          return prev;
+        }
+        var inner = prev.querySelectorAll("h1, h2, h3, h4, h5, h6");
+        if (inner.length) {
+          return inner[inner.length - 1];
+        }
+      }
+    }
+    return document.querySelector("h1");
+  }
+
+  function regionName(wrap) {
+    var caption = wrap.querySelector("caption");
+    var table = wrap.querySelector("table[aria-label]");
+    var heading = headingBefore(wrap);
+    var name = caption ? caption.textContent : table ? table.getAttribute("aria-label") : heading ? heading.textContent : document.title;
+    return name.replace(/\s+/g, " ").trim();
+  }
+
+  function markScrollRegions() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", regionName(wrap));
+        wrap.dataset.scrollRegion = "";
+      } else if (!scrolls && wrap.hasAttribute("data-scroll-region")) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (name) {
+          wrap.removeAttribute(name);
+        });
+      }
+    });
+  }
+
+  var resizeTimer = null;
+  markScrollRegions();
+  document.addEventListener("htmx:load", markScrollRegions);
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(markScrollRegions, 150);
+  });
+  // a table in a <details> only gets a width when it opens ("toggle" does not bubble: capture)
+  document.addEventListener("toggle", markScrollRegions, true);
 
   if (window.history.length > 1) {
     document.querySelectorAll("[data-history-back]").forEach(function (button) {
