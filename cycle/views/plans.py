@@ -20,6 +20,7 @@ from ..plan_page import actions_context, plan_context
 from ..selectors import action_get, approval_queue, evaluation_queue, plan_for, team_plans
 from ..selectors.queues import recently_decided_plans
 from ..services import (
+    NotAllowedNow,
     action_add,
     action_remove,
     action_update,
@@ -29,7 +30,7 @@ from ..services import (
     plan_submit,
     plan_update,
 )
-from .common import refusal, transition_response, url_month
+from .common import refusal, refused_now, transition_response, url_month
 
 PAGE = "cycle/plan.html"
 
@@ -65,16 +66,21 @@ def detail(request, username: str, month: str):
     return render(request, PAGE, context)
 
 
+def _page_url(cycle) -> str:
+    return reverse("plans:detail", args=[cycle.manager.username, f"{cycle.month:%Y-%m}"])
+
+
 def _back(request, cycle, partial: str, context: dict, *, error: str = "", status: int = 200):
     """After a plan write: the partial for htmx, else back to the page (a message says what
-    happened); a refused non-htmx write re-renders the page with the message and status."""
+    happened); a non-htmx write refused for its input re-renders the page with the message
+    and status. (A write the plan's state refuses answers as ``common.refused_now``.)"""
     if request.htmx:
         return render(request, f"{PAGE}#{partial}", context | {"error": error})
     if error:
         messages.error(request, error)
         page = plan_context(user=request.user, cycle=cycle) | context
         return render(request, PAGE, page, status=status)
-    return redirect(reverse("plans:detail", args=[cycle.manager.username, f"{cycle.month:%Y-%m}"]))
+    return redirect(_page_url(cycle))
 
 
 @allowed_if(works_own_cycle)
@@ -89,6 +95,8 @@ def goals(request, username: str, month: str):
             cycle = plan_update(cycle=cycle, by=request.user, **data)
             if not request.htmx:
                 messages.success(request, _("计划目标已保存。"))
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, _page_url(cycle))
         except ValidationError as exc:
             error, status = refusal(exc)
     else:
@@ -114,6 +122,8 @@ def generate(request, username: str, month: str):
             "arrangement": result.arrangement,
         }
         notice = " ".join([notice, *result.notes])
+    except NotAllowedNow as exc:
+        return refused_now(request, exc, _page_url(cycle))
     except ValidationError as exc:
         error, status = refusal(exc)
     if notice and not request.htmx:
@@ -137,6 +147,8 @@ def add_action(request, username: str, month: str):
                 text=form.cleaned_data["text"],
                 standard_action=form.cleaned_data["standard_action"],
             )
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, _page_url(cycle))
         except ValidationError as exc:
             error, status = refusal(exc)
     else:
@@ -156,6 +168,8 @@ def edit_action(request, username: str, month: str, pk: int):
     if form.is_valid():
         try:
             action = action_update(action=action, by=request.user, **form.cleaned_data)
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, _page_url(cycle))
         except ValidationError as exc:
             error, status = refusal(exc)
     else:
@@ -173,6 +187,8 @@ def remove_action(request, username: str, month: str, pk: int):
     if form.is_valid():
         try:
             action = action_remove(action=action, by=request.user, **form.cleaned_data)
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, _page_url(cycle))
         except ValidationError as exc:
             error, status = refusal(exc)
     else:
