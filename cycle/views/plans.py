@@ -8,14 +8,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import allowed_if
 from accounts.policy import has_role, sees_team_plans, takes_part_in_reviews, works_own_cycle
 from core.months import current_month
+from core.xlsx import workbook_bytes, xlsx_response
 
 from ..forms import ActionAddForm, ActionEditForm, ActionRemoveForm, GoalsForm
 from ..models import Transition
+from ..plan_action_export import plan_actions_filename, plan_actions_sheet
 from ..plan_page import actions_context, plan_context
 from ..selectors import action_get, approval_queue, evaluation_queue, plan_for, team_plans
 from ..selectors.queues import recently_decided_plans
@@ -64,6 +66,16 @@ def detail(request, username: str, month: str):
     if request.htmx and request.GET.get("part") == "actions":
         return render(request, f"{PAGE}#actions", context)
     return render(request, PAGE, context)
+
+
+@allowed_if(has_role)
+@require_safe
+def actions_export(request, username: str, month: str):
+    """The plan's actions as an Excel file, for whoever may see the plan (its owner, their
+    market manager, ...): a small direct download that writes nothing."""
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    content = workbook_bytes([plan_actions_sheet(cycle)])
+    return xlsx_response(content, plan_actions_filename(cycle))
 
 
 def _page_url(cycle) -> str:
