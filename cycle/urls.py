@@ -13,6 +13,7 @@ urlpatterns = [
     path("guidance.xlsx", guidance.guidance_xlsx, name="guidance_xlsx"),
     path(PLAN, plans.detail, name="detail"),
     path(PLAN + "plan.pdf", views_documents.plan, name="plan_pdf"),
+    path(PLAN + "actions.xlsx", plans.actions_export, name="actions_xlsx"),
     path(PLAN + "evaluation.pdf", views_documents.evaluation, name="evaluation_pdf"),
     path(PLAN + "goals/", plans.goals, name="goals"),
     path(PLAN + "generate/", plans.generate, name="generate"),

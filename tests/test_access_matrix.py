@@ -461,6 +461,8 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     "plans:guidance_xlsx": Rule(row("login", "403", "200", "403", "403"), LIKE_GET),
     "plans:detail": visible(),
     "plans:plan_pdf": visible(),
+    # the plan's actions as a file: whoever sees the plan downloads it; GET only, no write
+    "plans:actions_xlsx": visible(post=row("login", "405", "405", "405", "405")),
     "plans:evaluation_pdf": visible(),
     "plans:goals": own_write(),
     "plans:generate": own_write(),

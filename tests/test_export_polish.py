@@ -39,9 +39,11 @@ pytestmark = pytest.mark.django_db
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 FORECASTS = "/plans/a1/2026-10/forecasts.xlsx"
+PLAN_ACTIONS = "/plans/a1/2026-10/actions.xlsx"
 XLSX_EXPORTS = {kind: spec for kind, spec in EXPORTS.items() if spec[2] == "xlsx"} | {
     "forecasts": ("a1", direct_export(FORECASTS), "xlsx"),
     "forecasts, market manager": ("mm_a", direct_export(FORECASTS), "xlsx"),
+    "plan actions, market manager": ("mm_a", direct_export(PLAN_ACTIONS), "xlsx"),
 }
 # DESIGN.md §6: the command's files are read by other programs, by column name
 ENGLISH_CONTRACT = {kind for kind in XLSX_EXPORTS if kind.startswith("export_indicators ")}

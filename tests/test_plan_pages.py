@@ -3,9 +3,13 @@ refusals shown where the user is, the forecast grid, the weekly calendar, the ap
 queue, forecast guidance, the feed and brand tasks."""
 
 import datetime as dt
+import io
 import re
+from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
 
 from cycle.models import FeedEntry, PlanStatus
 from cycle.services import plan_submit
@@ -322,6 +326,83 @@ def test_plan_page_queries_do_not_grow_with_actions(
             PlannedVisitFactory(cycle=plan, customer=customer)
         with django_assert_max_num_queries(20):
             assert c.get(PLAN).status_code == 200
+
+
+class TestActionsExport:
+    """The plan's actions as an Excel file, linked from the actions block."""
+
+    @pytest.fixture
+    def actions(self, two_teams, plan):
+        cm = plan.manager
+        west = CustomerFactory(manager=cm, code="0012", name="西门烟酒", tier=7, trade_area="西门")
+        east = CustomerFactory(manager=cm, code="0003", name="东街便利", tier=None)
+        PlannedVisitFactory(cycle=plan, customer=west, date=dt.date(2026, 11, 3))
+        PlannedVisitFactory(cycle=plan, customer=west, date=dt.date(2026, 11, 17))
+        MarketingActionFactory(
+            cycle=plan,
+            customer=west,
+            source="warning",
+            text="推荐云烟(紫)上柜",
+            detail="环比下降 25%",
+            visit_date=dt.date(2026, 11, 17),
+        )
+        MarketingActionFactory(cycle=plan, customer=east, text="=1+1")
+        MarketingActionFactory(
+            cycle=plan, customer=east, text="不做了", removed_at=timezone.now(), removed_reason="x"
+        )
+        return plan
+
+    def rows(self, response):
+        assert response.status_code == 200
+        return list(load_workbook(io.BytesIO(response.content)).active.values)
+
+    def test_one_row_per_action_with_typed_cells(self, client, actions):
+        response = as_user(client, actions.manager).get(PLAN + "actions.xlsx")
+        disposition = response["Content-Disposition"]
+        assert (
+            "attachment" in disposition and quote("月计划营销动作-a1-2026-11.xlsx") in disposition
+        )
+        header, *rows = self.rows(response)
+        assert header == (
+            "客户编码", "客户名称", "档位", "商圈", "营销动作", "依据", "来源", "拜访日",
+            "该客户的拜访日", "标记",
+        )  # fmt: skip
+        assert len(rows) == 2  # the removed action is not in the plan
+        east, west = rows  # the page's order: by customer code
+        assert east[:3] == ("0003", "东街便利", None) and east[4] == "'=1+1"  # text, no formula
+        assert west[:7] == (
+            "0012",
+            "西门烟酒",
+            7,
+            "西门",
+            "推荐云烟(紫)上柜",
+            "环比下降 25%",
+            "预警生成",
+        )
+        assert west[7] == dt.datetime(2026, 11, 17)  # a date cell, not text
+        assert west[8:] == ("11-03、11-17", "☆")
+
+    @pytest.mark.parametrize(("who", "status"), [("mm_a", 200), ("brand", 200), ("a2", 404)])
+    def test_whoever_sees_the_plan_downloads_it(self, client, two_teams, actions, who, status):
+        user = two_teams["cm"].get(who) or two_teams[who]
+        assert as_user(client, user).get(PLAN + "actions.xlsx").status_code == status
+
+    def test_the_actions_block_links_the_download(self, client, two_teams, actions):
+        link = f'href="{PLAN}actions.xlsx"'
+        assert link in html(as_user(client, two_teams["mm_a"]).get(PLAN))
+        part = html(client.get(PLAN + "?part=actions", HTTP_HX_REQUEST="true"))
+        assert link in part  # still there after the block is filtered in place
+        empty = PLAN.replace("2026-11", "2026-10")
+        assert "actions.xlsx" not in html(client.get(empty))  # nothing to download
+
+    def test_queries_do_not_grow_with_actions(self, client, plan, django_assert_max_num_queries):
+        c = as_user(client, plan.manager)
+        for _ in range(40):
+            customer = CustomerFactory(manager=plan.manager)
+            MarketingActionFactory(cycle=plan, customer=customer)
+            PlannedVisitFactory(cycle=plan, customer=customer)
+        with django_assert_max_num_queries(12):
+            assert len(self.rows(c.get(PLAN + "actions.xlsx"))) == 41
 
 
 class TestGuidanceFeedAndBrandTasks:

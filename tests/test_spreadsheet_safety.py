@@ -187,6 +187,7 @@ EXPORTS = {
     "customer list": ("mm_a", direct_export("/customers/export.xlsx"), "xlsx"),
     "customer list job": ("mm_a", job_export("/customers/export.xlsx"), "xlsx"),
     "tasks": ("a1", direct_export("/plans/a1/2026-10/tasks.xlsx"), "xlsx"),
+    "plan actions": ("a1", direct_export("/plans/a1/2026-10/actions.xlsx"), "xlsx"),
     "team board": ("mm_a", direct_export("/team/board.xlsx", {"month": "2026-10"}), "xlsx"),
     "guidance": ("mm_a", direct_export("/plans/guidance.xlsx", {"month": "2026-10"}), "xlsx"),
     "visit audit": ("mm_a", direct_export("/visits/audit.xlsx", {"month": "2026-10"}), "xlsx"),

@@ -382,8 +382,12 @@ def test_a_closed_month_refuses_each_field_and_the_whole_form(closed):
         ("task", {"task": "晚了"}),
         ("mark", {"mark": f"{closed['action'].pk}:1"}),
     ):
+        # a stale tab: the whole page opens afresh (read-only) with the reason at the top
         response = post_field(closed, name, data)
-        assert "不能再修改" in html(response) and "data-saved" not in html(response), name
+        assert response.status_code == 409 and response["HX-Redirect"] == closed["url"], name
+        reloaded = html(closed["client"].get(closed["url"]))
+        assert re.search(r'class="messages"><li class="error">[^<]*不能再修改', reloaded), name
+        assert "本页只读" in reloaded and "visit_log.js" not in reloaded
     response = closed["client"].post(closed["url"], page_data(closed, feeling="晚了"))
     assert response.status_code == 409
     visit = Visit.objects.get()

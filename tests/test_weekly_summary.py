@@ -120,11 +120,14 @@ def test_a_closed_month_is_read_only_and_refuses_with_409(client, two_teams, pla
     c = as_user(client, plan.manager)
     page = html(c.get(SCHEDULE))
     assert "2026-11月的服务结果待审批，周小结不能再修改" in page and "<textarea" not in page
+    # a stale tab: the whole calendar as it is now (read-only), the reason at the top
     refused = c.post(url("2026-11-09"), {"text": "补写一段"})
     assert refused.status_code == 409 and "不能再修改" in html(refused)
-    assert "补写一段</textarea>" in html(refused)  # what was typed is not lost
+    assert '<ul class="messages">' in html(refused) and "<textarea" not in html(refused)
     in_place = c.post(url("2026-11-09"), {"text": "补写一段"}, HTTP_HX_REQUEST="true")
-    assert "不能再修改" in html(in_place) and "补写一段</textarea>" in html(in_place)
+    assert in_place.status_code == 409 and in_place["HX-Redirect"] == SCHEDULE
+    reloaded = html(c.get(SCHEDULE))  # the page htmx opens
+    assert re.search(r'<ul class="messages"><li class="error">[^<]*不能再修改', reloaded)
     assert not WeeklySummary.objects.exists()
 
 

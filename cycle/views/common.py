@@ -1,16 +1,19 @@
 """What the cycle's views share: reading the month or day from the URL (within the plans'
-window), turning a refused write into a message where the user is, and running a workflow
+window), answering a refused write (a wrong input where the user is; a write the document's
+state forbids now with the whole page, see ``refused_now``), and running a workflow
 transition (plan or evaluation)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import get_script_prefix, resolve
 
 from core.months import add_months, current_month, month_end, parse_month
 
@@ -62,8 +65,45 @@ def url_date(text: str) -> dt.date:
 
 def refusal(exc: ValidationError) -> tuple[str, int]:
     """The message and status for a refused write: 409 when the state forbids it now,
-    400 when the input was wrong."""
+    400 when the input was wrong. A view answers a ``NotAllowedNow`` with ``refused_now``
+    first; this is for the input errors shown beside the field."""
     return " ".join(exc.messages), 409 if isinstance(exc, NotAllowedNow) else 400
+
+
+def refused_now(request, exc: NotAllowedNow, page_url: str) -> HttpResponse:
+    """A write the document's state forbids now, typically from a stale tab (the plan was
+    submitted, approved or returned, the month's results closed, in another tab): nothing
+    was written, and every part of the page the user has may be out of date, not only the
+    part they wrote in. The answer is 409 with the reason as a message at the top of the
+    page at ``page_url`` (a GET page: the plan, the grid, the calendar, the evaluation, the
+    visit log), shown as it is now:
+
+    - htmx: an empty 409 with ``HX-Redirect: page_url``. htmx 2 acts on that header before
+      it looks at the status (``handleAjaxResponse`` in django-htmx's htmx-2.js; so does it
+      on ``HX-Refresh``), loads the whole page afresh and no error box flashes. Not
+      ``HX-Refresh``: a reload restores the scroll position, and the reason at the top of
+      the page would stay out of sight on a phone; a navigation to the page starts at the
+      top. It also leaves a page that a plain POST had rendered at its own address;
+    - a plain POST: the page itself (rendered as its GET renders it) with status 409."""
+    messages.error(request, " ".join(exc.messages))
+    if request.htmx:
+        return HttpResponse(status=409, headers={"HX-Redirect": page_url})
+    response = _page_as_get(request, page_url)
+    if response.status_code == 200:
+        response.status_code = 409
+    return response
+
+
+def _page_as_get(request, page_url: str) -> HttpResponse:
+    """The response of the GET view at ``page_url`` to this user, as if they had opened it
+    (the same session, messages and CSRF token; no form data)."""
+    path = page_url.split("?", 1)[0].split("#", 1)[0]
+    match = resolve("/" + path.removeprefix(get_script_prefix()))
+    get = copy.copy(request)
+    get.method = "GET"
+    get.GET, get.POST = QueryDict(), QueryDict()
+    get.path, get.path_info = path, "/" + path.removeprefix(get_script_prefix())
+    return match.func(get, *match.args, **match.kwargs)
 
 
 def transition_response(
@@ -78,8 +118,9 @@ def transition_response(
     decided_url: str = "",
 ) -> HttpResponse:
     """POST of a transition ``name`` (``transitions``: name → (service, success message)) on
-    ``cycle``: a missing or too long comment goes back to the page as a message; a refused
-    transition shows the page with the reason and the typed comment; after a decision the
+    ``cycle``: a missing or too long comment goes back to the page as a message; a transition
+    the state no longer allows answers as ``refused_now``; any other refusal (an empty plan)
+    shows the page with the reason and the typed comment; after a decision the
     market manager goes to ``decided_url`` (else back to the queue), after a submission the
     owner to the page."""
     if name not in transitions:
@@ -91,11 +132,12 @@ def transition_response(
         return redirect(page_url)
     try:
         service(cycle=cycle, by=request.user, comment=form.cleaned_data["comment"])
+    except NotAllowedNow as exc:  # e.g. decided meanwhile in another tab
+        return refused_now(request, exc, page_url)
     except ValidationError as exc:
-        error, status = refusal(exc)
-        messages.error(request, error)
+        messages.error(request, " ".join(exc.messages))
         context = page_context(user=request.user, cycle=cycle) | {"comment_form": form}
-        return render(request, template, context, status=status)
+        return render(request, template, context, status=400)
     messages.success(request, str(done))
     if name != Transition.SUBMIT:
         return redirect(decided_url or "plans:queue")

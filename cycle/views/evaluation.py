@@ -25,6 +25,7 @@ from ..selectors.evaluation_figures import evaluation_figures
 from ..selectors.improvements import cycle_improvements, improvement_get, own_customer_id
 from ..selectors.steps import cycle_steps
 from ..services import (
+    NotAllowedNow,
     cycle_can_edit,
     evaluation_approve,
     evaluation_may,
@@ -38,7 +39,7 @@ from ..services import (
     improvement_set_done,
     improvement_update,
 )
-from .common import refusal, transition_response, url_month
+from .common import refusal, refused_now, transition_response, url_month
 
 PAGE = "cycle/evaluation.html"
 
@@ -98,8 +99,9 @@ def evaluation(request, username: str, month: str):
 
 
 def _refused(request, cycle, partial: str, context: dict, *, error: str, status: int):
-    """A refused write: the partial with the message for htmx (status 200, so that htmx
-    swaps it in, as on the plan pages), else the whole page with the status."""
+    """A write refused for its input: the partial with the message for htmx (status 200, so
+    that htmx swaps it in, as on the plan pages), else the whole page with the status. (A
+    write the state refuses answers as ``common.refused_now``.)"""
     if request.htmx:
         return render(request, f"{PAGE}#{partial}", context | {"error": error})
     messages.error(request, error)
@@ -122,9 +124,11 @@ def summary(request, username: str, month: str):
     text = form.cleaned_data["summary"]
     try:
         cycle = evaluation_save_summary(cycle=cycle, by=request.user, summary=text)
+    except NotAllowedNow as exc:  # the month was closed meanwhile
+        return refused_now(request, exc, _page_url(cycle))
     except ValidationError as exc:
         error, status = refusal(exc)
-        context = {"cycle": cycle, "summary_text": text, "can_edit_summary": status != 409}
+        context = {"cycle": cycle, "summary_text": text, "can_edit_summary": True}
         return _refused(request, cycle, "summary", context, error=error, status=status)
     if request.htmx:
         context = {"cycle": cycle, "can_edit_summary": True, "saved": True}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -18,8 +19,8 @@ from ..forecast_export import forecast_sheet
 from ..forms import ForecastCellForm, ForecastImportForm
 from ..selectors import plan_for
 from ..selectors.forecast_grid import forecast_rows
-from ..services import plan_forecasts_import, plan_forecasts_save
-from .common import refusal, url_month
+from ..services import NotAllowedNow, plan_forecasts_import, plan_forecasts_save
+from .common import refusal, refused_now, url_month
 
 PAGE = "cycle/forecasts.html"
 
@@ -67,6 +68,8 @@ def grid(request, username: str, month: str):
     else:
         try:
             plan_forecasts_save(cycle=cycle, by=request.user, quantities=quantities)
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, request.path)
         except ValidationError as exc:
             error, status = refusal(exc)
     if error:
@@ -91,6 +94,8 @@ def cell(request, username: str, month: str, customer_id: int):
                 by=request.user,
                 quantities={customer_id: form.cleaned_data["quantity"]},
             )
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, reverse("plans:forecasts", args=[username, month]))
         except ValidationError as exc:
             error, status = refusal(exc)
     else:
@@ -103,7 +108,7 @@ def cell(request, username: str, month: str, customer_id: int):
         "cycle": cycle,
         "can_edit": True,
     }
-    # htmx swaps 200 responses only: the cell shows its own error and keeps what was typed
+    # htmx swaps 200 responses only: the cell shows its own input error, what was typed kept
     return render(request, f"{PAGE}#cell", context, status=200 if request.htmx else status)
 
 
@@ -119,6 +124,8 @@ def import_file(request, username: str, month: str):
         result = plan_forecasts_import(
             cycle=cycle, by=request.user, content=upload.read(), filename=upload.name
         )
+    except NotAllowedNow as exc:
+        return refused_now(request, exc, reverse("plans:forecasts", args=[username, month]))
     except ValidationError as exc:
         error, status = refusal(exc)
         messages.error(request, error)

@@ -8,18 +8,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import allowed_if
 from accounts.policy import has_role, sees_team_plans, takes_part_in_reviews, works_own_cycle
 from core.months import current_month
+from core.xlsx import workbook_bytes, xlsx_response
 
 from ..forms import ActionAddForm, ActionEditForm, ActionRemoveForm, GoalsForm
 from ..models import Transition
+from ..plan_action_export import plan_actions_filename, plan_actions_sheet
 from ..plan_page import actions_context, plan_context
 from ..selectors import action_get, approval_queue, evaluation_queue, plan_for, team_plans
 from ..selectors.queues import recently_decided_plans
 from ..services import (
+    NotAllowedNow,
     action_add,
     action_remove,
     action_update,
@@ -29,7 +32,7 @@ from ..services import (
     plan_submit,
     plan_update,
 )
-from .common import refusal, transition_response, url_month
+from .common import refusal, refused_now, transition_response, url_month
 
 PAGE = "cycle/plan.html"
 
@@ -65,16 +68,31 @@ def detail(request, username: str, month: str):
     return render(request, PAGE, context)
 
 
+@allowed_if(has_role)
+@require_safe
+def actions_export(request, username: str, month: str):
+    """The plan's actions as an Excel file, for whoever may see the plan (its owner, their
+    market manager, ...): a small direct download that writes nothing."""
+    cycle = plan_for(user=request.user, username=username, month=url_month(month))
+    content = workbook_bytes([plan_actions_sheet(cycle)])
+    return xlsx_response(content, plan_actions_filename(cycle))
+
+
+def _page_url(cycle) -> str:
+    return reverse("plans:detail", args=[cycle.manager.username, f"{cycle.month:%Y-%m}"])
+
+
 def _back(request, cycle, partial: str, context: dict, *, error: str = "", status: int = 200):
     """After a plan write: the partial for htmx, else back to the page (a message says what
-    happened); a refused non-htmx write re-renders the page with the message and status."""
+    happened); a non-htmx write refused for its input re-renders the page with the message
+    and status. (A write the plan's state refuses answers as ``common.refused_now``.)"""
     if request.htmx:
         return render(request, f"{PAGE}#{partial}", context | {"error": error})
     if error:
         messages.error(request, error)
         page = plan_context(user=request.user, cycle=cycle) | context
         return render(request, PAGE, page, status=status)
-    return redirect(reverse("plans:detail", args=[cycle.manager.username, f"{cycle.month:%Y-%m}"]))
+    return redirect(_page_url(cycle))
 
 
 @allowed_if(works_own_cycle)
@@ -89,6 +107,8 @@ def goals(request, username: str, month: str):
             cycle = plan_update(cycle=cycle, by=request.user, **data)
             if not request.htmx:
                 messages.success(request, _("计划目标已保存。"))
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, _page_url(cycle))
         except ValidationError as exc:
             error, status = refusal(exc)
     else:
@@ -114,6 +134,8 @@ def generate(request, username: str, month: str):
             "arrangement": result.arrangement,
         }
         notice = " ".join([notice, *result.notes])
+    except NotAllowedNow as exc:
+        return refused_now(request, exc, _page_url(cycle))
     except ValidationError as exc:
         error, status = refusal(exc)
     if notice and not request.htmx:
@@ -137,6 +159,8 @@ def add_action(request, username: str, month: str):
                 text=form.cleaned_data["text"],
                 standard_action=form.cleaned_data["standard_action"],
             )
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, _page_url(cycle))
         except ValidationError as exc:
             error, status = refusal(exc)
     else:
@@ -156,6 +180,8 @@ def edit_action(request, username: str, month: str, pk: int):
     if form.is_valid():
         try:
             action = action_update(action=action, by=request.user, **form.cleaned_data)
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, _page_url(cycle))
         except ValidationError as exc:
             error, status = refusal(exc)
     else:
@@ -173,6 +199,8 @@ def remove_action(request, username: str, month: str, pk: int):
     if form.is_valid():
         try:
             action = action_remove(action=action, by=request.user, **form.cleaned_data)
+        except NotAllowedNow as exc:
+            return refused_now(request, exc, _page_url(cycle))
         except ValidationError as exc:
             error, status = refusal(exc)
     else:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,8 +28,8 @@ from ..selectors import (
     unscheduled_customers,
 )
 from ..selectors.weeks import week_notes
-from ..services import cycle_can_edit, schedule_set_day, weekly_summary_save
-from .common import refusal, url_date, url_month
+from ..services import NotAllowedNow, cycle_can_edit, schedule_set_day, weekly_summary_save
+from .common import refusal, refused_now, url_date, url_month
 
 
 @allowed_if(has_role)
@@ -80,6 +81,8 @@ def day(request, username: str, month: str, date: str):
                     request, _("%(date)s 已安排 %(n)d 个客户。") % {"date": date, "n": n}
                 )
                 return redirect("plans:schedule", username, month)
+            except NotAllowedNow as exc:
+                return refused_now(request, exc, request.path)
             except ValidationError as exc:
                 error, status = refusal(exc)
         else:
@@ -117,13 +120,13 @@ def week_summary(request, username: str, month: str, date: str):
     error, status = "", 200
     try:
         weekly_summary_save(cycle=cycle, by=request.user, week_start=monday, text=text)
+    except NotAllowedNow as exc:  # the month was closed meanwhile
+        return refused_now(request, exc, reverse("plans:schedule", args=[username, month]))
     except ValidationError as exc:
         error, status = refusal(exc)
     if not error and not request.htmx:
         messages.success(request, _("周小结已保存。"))
         return redirect("plans:schedule", username, month)
-    # a refusal may be because the month was closed meanwhile: show the state it is in now
-    cycle = plan_for(user=request.user, username=username, month=cycle.month)
     context = _calendar_context(request, cycle)
     week = next((w for w in context["week_rows"] if w.monday == monday), None)
     if week is not None:

@@ -56,7 +56,7 @@ from ..services import (
     visit_refusal,
     visit_update,
 )
-from .common import refusal, url_date
+from .common import refusal, refused_now, url_date
 
 TODAY = "cycle/today.html"
 LOG = "cycle/visit_log.html"
@@ -277,8 +277,9 @@ def log_field(request, date: str, customer_id: int, name: str):
     """One field of the visit log (htmx): its own partial back, saved or refused.
 
     htmx swaps only 2xx answers (and django-htmx's debug script replaces the whole page on a
-    400), so a refusal is a 200 whose partial carries the message beside the field; the
-    no-JS form (``log``) answers 400/409."""
+    400), so a wrong input is a 200 whose partial carries the message beside the field; the
+    no-JS form (``log``) answers 400/409. A write the month's state refuses (closed meanwhile
+    in another tab) reloads the whole page, read-only, with the reason (``refused_now``)."""
     if name not in FIELD_OPS and name not in TEXT_FIELDS and check_field(name) is None:
         raise Http404("no such field")
     date, customer, cycle = _log_target(request, date, customer_id)
@@ -298,6 +299,11 @@ def log_field(request, date: str, customer_id: int, name: str):
             else:
                 _save_field(visit, request.user, name, value)
     except ValidationError as exc:
+        # the month closed or the action removed meanwhile: the page is stale. Checking out
+        # before checking in is a slip on this very page: told beside the buttons
+        if isinstance(exc, NotAllowedNow) and exc.code != "not_checked_in":
+            page = reverse("visits:log", args=[date.isoformat(), customer.pk])
+            return refused_now(request, exc, page)
         error = refusal(exc)[0]
         visit = log_visit(cycle=cycle, customer_id=customer.pk, date=date)
     if not request.htmx:

@@ -135,9 +135,9 @@ def test_monthly_cycle_through_the_pages(sign_in, live_server, month_data):
     )
     first = falling_row.first
     first_id = first.get_attribute("id")
-    first.locator("input[name=text]").fill("上门分析下滑原因，约店主面谈")
+    first.locator("textarea[name=text]").fill("上门分析下滑原因，约店主面谈")
     first.get_by_role("button", name="保存").click()
-    expect(page.locator(f"#{first_id} input[name=text]")).to_have_value(
+    expect(page.locator(f"#{first_id} textarea[name=text]")).to_have_value(
         "上门分析下滑原因，约店主面谈"
     )
 
@@ -188,7 +188,8 @@ def test_monthly_cycle_through_the_pages(sign_in, live_server, month_data):
     add.locator("select[name=customer]").select_option(str(falling.pk))
     add.locator("input[name=text]").fill("指导云烟(紫)陈列，放在收银台旁")
     add.get_by_role("button", name="添加").click()
-    expect(page.locator('#actions input[value="指导云烟(紫)陈列，放在收银台旁"]')).to_have_count(1)
+    added = page.locator("#actions textarea[name=text]", has_text="指导云烟(紫)陈列，放在收银台旁")
+    expect(added).to_have_count(1)
 
     page.get_by_role("link", name="周安排（拜访日历）").click()
     page.locator(f'a[href$="/schedule/{data["today"]:%Y-%m-%d}/"]').click()
