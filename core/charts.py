@@ -220,7 +220,9 @@ def line_chart(
     def y_of(number: float) -> float:
         return round(top + (highest - number) / (highest - lowest) * plot_h, 1)
 
-    out, segments, run = [], [], []
+    out: list[LinePoint] = []
+    segments: list[str] = []
+    run: list[str] = []
     for index, (month, value) in enumerate(points):
         x = round(left + inset + index * step, 1) if len(points) > 1 else left + plot_w / 2
         label, sublabel = _month_labels(month, index)

@@ -6,7 +6,7 @@ Parameters are the page's query, stored as JSON on the job."""
 from __future__ import annotations
 
 from django.http import QueryDict
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core.export_jobs import ExportKind, register_kind
@@ -37,7 +37,7 @@ CUSTOMERS = ExportKind(
     label=gettext_lazy("客户列表"),
     count=lambda user, params: _customers(user, params).count(),
     write=_customers_write,
-    filename=lambda params: stamped("customers"),
+    filename=lambda params: stamped(gettext("客户列表")),
 )
 
 

@@ -55,7 +55,7 @@ def customer_export(request):
     if export_is_large(rows):
         # a big list is written by a worker; its page links the file when it is ready
         return start_export_job(request, kind="customers", params=request.GET.dict(), rows=rows)
-    return xlsx_response(customers_workbook(customers.qs), stamped("customers"))
+    return xlsx_response(customers_workbook(customers.qs), stamped(_("客户列表")))
 
 
 @login_required

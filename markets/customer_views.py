@@ -4,6 +4,7 @@ into the ``customers`` namespace (``customers:detail``, ``customers:card``)."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core.pdf import pdf_response
 from customers.card_pdf import customer_card_pdf
@@ -20,4 +21,4 @@ def customer_detail(request, pk: int):
 def customer_card(request, pk: int):
     context = customer_overview(user=request.user, pk=pk)
     pdf = customer_card_pdf(context, base_url=request.build_absolute_uri("/"))
-    return pdf_response(pdf, f"customer-{context['customer'].code}.pdf")
+    return pdf_response(pdf, f"{_('客户卡片')}-{context['customer'].code}.pdf")

@@ -168,7 +168,7 @@ class TestExport:
     def test_exactly_the_filtered_rows_one_per_action(self, client, two_teams, month):
         response = as_user(client, month.manager).get(XLSX + "?open=1")
         assert response.status_code == 200
-        assert "tasks-a1-2026-11.xlsx" in response["Content-Disposition"]
+        assert "a1-2026-11.xlsx" in response["Content-Disposition"]
         sheet = load_workbook(io.BytesIO(response.content)).active
         data = list(sheet.iter_rows(values_only=True))
         assert data[0] == (

@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from accounts.decorators import allowed_if
 from accounts.policy import leads_team
@@ -43,4 +44,4 @@ def guidance_xlsx(request):
     sort = request.GET.get("sort", "accuracy")
     rows = guidance_rows(user=request.user, month=month, sort=sort if sort in SORTS else "accuracy")
     content = workbook_bytes([guidance_sheet(rows, month=month)])
-    return xlsx_response(content, stamped(f"forecast-guidance-{month:%Y-%m}"))
+    return xlsx_response(content, stamped(f"{_('预测指导')}-{month:%Y-%m}"))

@@ -4,6 +4,7 @@ filter kept in the URL), its print view of every filtered row, and its Excel exp
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -59,4 +60,5 @@ def export(request, username: str, month: str):
     cycle = plan_for(user=request.user, username=username, month=url_month(month))
     rows = task_export_rows(cycle=cycle, where=TaskFilter.from_query(request.GET))
     content = workbook_bytes([tasks_sheet(rows)])
-    return xlsx_response(content, f"tasks-{cycle.manager.username}-{cycle.month:%Y-%m}.xlsx")
+    name = f"{_('任务执行标注表')}-{cycle.manager.username}-{cycle.month:%Y-%m}.xlsx"
+    return xlsx_response(content, name)
