@@ -220,20 +220,31 @@ def export_rows(*, month: dt.date, kind: str, scope: Scope) -> tuple[list[str], 
 
 def _rows(columns: list[str], records: Iterable[dict], common: dict) -> Iterator[list]:
     """Each record as the row of ``columns``: the common cells, the stored values under
-    their stored names, rates and money rounded (``_converter``)."""
-    cells = [(column, _RENAMED.get(column, column), _converter(column)) for column in columns]
+    their stored names (a missing name, code or team as ""), rates and money rounded
+    (``_converter``)."""
+    plan = [
+        (
+            common.get(column, _STORED),
+            _RENAMED.get(column, column),
+            "" if column in _RENAMED else None,
+            _converter(column),
+        )
+        for column in columns
+    ]
     for record in records:
-        row = []
-        for column, key, convert in cells:
-            if column in common:
-                row.append(common[column])
-                continue
-            value = record.get(key)
-            if value is None:
-                row.append("" if column in _RENAMED else None)
-            else:
-                row.append(convert(value))
-        yield row
+        yield [
+            fixed
+            if fixed is not _STORED
+            else empty
+            if (value := record.get(key)) is None
+            else value
+            if convert is None
+            else convert(value)
+            for fixed, key, empty, convert in plan
+        ]
+
+
+_STORED = object()  # a column whose value comes from the record
 
 
 # stored under another name in the queried records
@@ -290,12 +301,12 @@ def _owner_filter(scope: Scope) -> dict:
 
 def _converter(column: str):
     """How a stored value of ``column`` is written: rates as decimals rounded half-up to 4
-    places (never -0.0000), money to 2 places, anything else as it is."""
+    places (never -0.0000), money to 2 places, anything else as it is (None)."""
     if column in RATES:
         return _rate
     if column in MONEY:
         return _money
-    return _same
+    return None
 
 
 def _rate(value) -> Decimal:
@@ -305,10 +316,6 @@ def _rate(value) -> Decimal:
 
 def _money(value) -> Decimal:
     return Decimal(value).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
-
-
-def _same(value):
-    return value
 
 
 def write_csv(
@@ -455,7 +462,9 @@ def page_rows(header: list[str], rows: Iterable[list]) -> Iterator[list]:
         for index, labels in at.items():
             value = row[index]
             if labels is None:
-                row[index] = scopes.setdefault(value, scope_label(value))
+                if value not in scopes:
+                    scopes[value] = scope_label(value)
+                row[index] = scopes[value]
             elif value:
                 row[index] = labels.get(value, value)
         yield row
