@@ -18,7 +18,8 @@ Four measurements, each in its own child process, ``--runs`` times (≥ 3 gives 
      (``indicators`` kind, the analysis page's xlsx);
   4. indicators, reference: the same rows by one SQL query into pandas, rates and money
      rounded half-up, written with ``DataFrame.to_excel``.
-Each child reports its wall time and its extra memory: ``ru_maxrss`` after the export minus
+Each child reports its wall time, its CPU time (what a busy machine distorts least) and its
+extra memory: ``ru_maxrss`` after the export minus
 ``ru_maxrss`` of the same process just before it (Django loaded, connection open). The
 agreement check then reads the last files of both routes back with openpyxl and compares
 them cell by cell (headers, every row, numbers to 1e-9). Targets: customers ≤ 4 s, indicators
@@ -72,7 +73,7 @@ def main() -> None:
                 result = _spawn(url, name, month, Path(tmp) / f"{name}.xlsx")
                 results[name].append(result)
                 print(
-                    f"  {name:22s} {result['seconds']:6.2f} s   "
+                    f"  {name:22s} {result['seconds']:6.2f} s (CPU {result['cpu']:6.2f} s)   "
                     f"extra memory {result['extra_mb']:6.1f} MB   {result['rows']:,} rows",
                     flush=True,
                 )
@@ -121,13 +122,14 @@ def _spawn(url: str, name: str, month: str, out: Path) -> dict:
 def _summary(results: dict, agree: dict, month: str, loads: list[float]) -> None:
     runs = len(results["customers"])
     print(f"summary: month {month}, {runs} runs, load average {min(loads):.2f}–{max(loads):.2f}")
-    print(f"  {'work':22s} {'min':>7s} {'median':>7s} {'extra MB':>9s}  rows")
+    print(f"  {'work':22s} {'min':>7s} {'median':>7s} {'CPU min':>8s} {'extra MB':>9s}  rows")
     for name in CHILDREN:
         seconds = [r["seconds"] for r in results[name]]
+        cpu = min(r["cpu"] for r in results[name])
         extra = max(r["extra_mb"] for r in results[name])
         print(
             f"  {name:22s} {min(seconds):6.2f}s {statistics.median(seconds):6.2f}s "
-            f"{extra:8.1f}  {results[name][0]['rows']:,}"
+            f"{cpu:7.2f}s {extra:8.1f}  {results[name][0]['rows']:,}"
         )
     for kind, target in TARGETS.items():
         ratios = [
@@ -195,7 +197,7 @@ def _child(name: str, month: str, out: Path) -> dict:
     )
     connection.ensure_connection()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     rows = {
         # the list page with "全部状态": every customer, whatever the status
         "customers": lambda: _job("customers", admin, {"status": ""}, out),
@@ -208,9 +210,9 @@ def _child(name: str, month: str, out: Path) -> dict:
         ),
         "indicators-reference": lambda: _indicators_reference(month, out),
     }[name]()
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "rows": rows, "extra_mb": (after - before) / 1024}
+    return {"seconds": seconds, "cpu": cpu, "rows": rows, "extra_mb": (after - before) / 1024}
 
 
 def _job(kind: str, user, params: dict, out: Path) -> int:
