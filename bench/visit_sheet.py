@@ -226,10 +226,10 @@ def _phases(sheet) -> list[tuple[str, float]]:
     and drawing the pages into the PDF with the font subset and compression (``write_pdf``)."""
     from weasyprint import HTML
 
-    from core.pdf import NO_FETCHING
+    from core.pdf import NO_FETCHING, collecting_once
     from cycle import visit_sheet
 
-    with visit_sheet._collecting_once():  # as in ``sheet_pdf``
+    with collecting_once():  # as in ``sheet_pdf``
         start = time.perf_counter()
         html = visit_sheet.sheet_html(sheet)
         template = time.perf_counter()

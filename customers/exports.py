@@ -47,11 +47,21 @@ def _sheet(customers) -> Sheet:
         ("longitude", Column(_("经度"), 11)),
     ]
     names = [name for name, _column in fields]
-    rows = (
-        [
-            str(labels[name].get(value, value)) if name in labels and value else value
-            for name, value in zip(names, row, strict=True)
-        ]
-        for row in customers.values_list(*names).iterator(chunk_size=CHUNK)
-    )
-    return Sheet(_("客户"), [column for _name, column in fields], rows)
+    # the choice columns' labels as text, by column position; the other columns as stored
+    words = {
+        index: {code: str(label) for code, label in labels[name].items()}
+        for index, name in enumerate(names)
+        if name in labels
+    }
+    return Sheet(_("客户"), [column for _name, column in fields], _rows(customers, names, words))
+
+
+def _rows(customers, names: list[str], words: dict[int, dict]):
+    """The rows streamed from the database (a server-side cursor on PostgreSQL), ``CHUNK``
+    at a time, choice codes in words."""
+    for row in customers.values_list(*names).iterator(chunk_size=CHUNK):
+        row = list(row)
+        for index, labels in words.items():
+            if value := row[index]:
+                row[index] = labels.get(value, value)
+        yield row

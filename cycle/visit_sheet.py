@@ -12,10 +12,8 @@ Which customers a day holds, and in which order, is the day's list of ``cycle.se
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import unicodedata
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
@@ -32,7 +30,7 @@ from accounts.models import User
 from brands.models import Sku
 from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
-from core.pdf import FONTS, NO_FETCHING
+from core.pdf import FONTS, NO_FETCHING, collecting_once
 from customers.models import Customer
 from markets.selectors import last_checks_before, skus_ordered_by_customer
 
@@ -309,7 +307,7 @@ def _money(value: Decimal) -> str:
 
 
 def sheet_pdf(sheet: Sheet) -> bytes:
-    with _collecting_once():
+    with collecting_once():
         return sheet_document(sheet_html(sheet)).write_pdf()
 
 
@@ -319,25 +317,6 @@ def sheet_html(sheet: Sheet) -> str:
     return render_to_string(
         "cycle/visit_sheet.html", {"sheet": sheet, "printed_at": timezone.localtime()}
     )
-
-
-@contextmanager
-def _collecting_once():
-    """Python's cycle collector paused while WeasyPrint works, then run once on the young
-    objects. WeasyPrint makes hundreds of thousands of objects for a sheet, most of them
-    alive until the PDF is written: the collector, triggered every few hundred new objects,
-    would go through them again and again (a few per cent of the time), and now and then through
-    every object of the process (0.1 s or more). Collected once at the end, the sheet's
-    garbage (some ten thousand objects in reference cycles) costs a few milliseconds."""
-    if not gc.isenabled():  # someone else's pause: leave it alone
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect(0)
 
 
 def sheet_document(html: str) -> Document:

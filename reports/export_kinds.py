@@ -18,7 +18,7 @@ from .exports import (
     KIND_LABELS,
     Scope,
     export_count,
-    export_table,
+    export_rows,
     parse_scope,
     scope_label,
     write_csv,
@@ -51,14 +51,13 @@ def _indicators_count(user, params) -> int:
 def _indicators_write(user, params, target, progress) -> int:
     scope = _indicator_scope(user, params)
     month = parse_month(params["month"])
-    header, rows = export_table(month=month, kind=params["kind"], scope=scope)
+    # streamed: the rows go from the database cursor to the file (reports.exports.export_rows)
+    header, rows = export_rows(month=month, kind=params["kind"], scope=scope)
     if params.get("format") == "csv":
         # a CSV is for programs: the command's English columns (DESIGN.md §6)
-        write_csv(target, header, rows, progress=progress)
-    else:
-        title = f"{KIND_LABELS[params['kind']]} {month:%Y-%m}"
-        write_page_xlsx(target, header, rows, title=title, progress=progress)
-    return len(rows)
+        return write_csv(target, header, rows, progress=progress)
+    title = f"{KIND_LABELS[params['kind']]} {month:%Y-%m}"
+    return write_page_xlsx(target, header, rows, title=title, progress=progress)
 
 
 def indicators_filename(params: dict) -> str:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -188,29 +190,65 @@ def export_count(*, month: dt.date, kind: str, scope: Scope) -> int:
 
 def export_table(*, month: dt.date, kind: str, scope: Scope) -> tuple[list[str], list[list]]:
     """(header, rows) of the stored indicators; rates rounded, empty rates as None."""
+    header, rows = export_rows(month=month, kind=kind, scope=scope)
+    return header, list(rows)
+
+
+def export_rows(*, month: dt.date, kind: str, scope: Scope) -> tuple[list[str], Iterator[list]]:
+    """``export_table``'s (header, rows), the rows as they come from the database: customer
+    and manager rows are read through a server-side cursor (PostgreSQL) ``CHUNK`` at a time,
+    so a city month's 30,000 customers are never all in memory. Brand and category rows
+    (a few thousand at most) are sorted in Python first."""
     _check_computed(month)
     if kind in ("brand", "category"):
-        columns, records = BRAND_COLUMNS, _scope_records(month, kind, scope)
+        columns, records = BRAND_COLUMNS, iter(_scope_records(month, kind, scope))
     elif kind == "customer":
-        columns, records = CUSTOMER_COLUMNS, _customer_records(month, scope)
+        columns, records = (
+            CUSTOMER_COLUMNS,
+            _customer_records(month, scope).iterator(chunk_size=CHUNK),
+        )
     elif kind == "manager":
-        columns, records = MANAGER_COLUMNS, _manager_records(month, scope)
+        columns, records = (
+            MANAGER_COLUMNS,
+            _manager_records(month, scope).iterator(chunk_size=CHUNK),
+        )
     else:
         raise ExportError(kind)
     common = {"month": f"{month:%Y-%m}", "scope": scope.label}
-    rows = [[_cell(c, _value(c, r, common)) for c in columns] for r in records]
-    return columns, rows
+    return columns, _rows(columns, records, common)
+
+
+def _rows(columns: list[str], records: Iterable[dict], common: dict) -> Iterator[list]:
+    """Each record as the row of ``columns``: the common cells, the stored values under
+    their stored names (a missing name, code or team as ""), rates and money rounded
+    (``_converter``)."""
+    plan = [
+        (
+            common.get(column, _STORED),
+            _RENAMED.get(column, column),
+            "" if column in _RENAMED else None,
+            _converter(column),
+        )
+        for column in columns
+    ]
+    for record in records:
+        yield [
+            fixed
+            if fixed is not _STORED
+            else empty
+            if (value := record.get(key)) is None
+            else value
+            if convert is None
+            else convert(value)
+            for fixed, key, empty, convert in plan
+        ]
+
+
+_STORED = object()  # a column whose value comes from the record
 
 
 # stored under another name in the queried records
 _RENAMED = {"object_code": "object_key", "manager": "manager_username", "team": "team_code"}
-
-
-def _value(column: str, record: dict, common: dict):
-    if column in common:
-        return common[column]
-    value = record.get(_RENAMED.get(column, column))
-    return "" if value is None and column in _RENAMED else value
 
 
 def _scope_records(month: dt.date, kind: str, scope: Scope):
@@ -261,23 +299,33 @@ def _owner_filter(scope: Scope) -> dict:
     return {}
 
 
-def _cell(column: str, value):
-    if value is None:
-        return None
+def _converter(column: str):
+    """How a stored value of ``column`` is written: rates as decimals rounded half-up to 4
+    places (never -0.0000), money to 2 places, anything else as it is (None)."""
     if column in RATES:
-        rounded = Decimal(repr(float(value))).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
-        return rounded if rounded != 0 else Decimal("0.0000")
+        return _rate
     if column in MONEY:
-        return Decimal(value).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
-    return value
+        return _money
+    return None
+
+
+def _rate(value) -> Decimal:
+    rounded = Decimal(repr(float(value))).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+    return rounded if rounded != 0 else Decimal("0.0000")
+
+
+def _money(value) -> Decimal:
+    return Decimal(value).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
 
 def write_csv(
-    target: BinaryIO | Path, header: list[str], rows: list[list], *, progress=None
-) -> None:
-    """UTF-8 with a BOM (Excel opens it in Chinese) to a path or a binary file;
-    ``progress(rows)`` after every ``CHUNK`` rows. Text goes through core.spreadsheet_text
-    as in the xlsx files (names and codes are people's input); numbers are written as is."""
+    target: BinaryIO | Path, header: list[str], rows: Iterable[list], *, progress=None
+) -> int:
+    """UTF-8 with a BOM (Excel opens it in Chinese) to a path or a binary file, the rows as
+    they come; the rows written. ``progress(rows)`` after every ``CHUNK`` rows. Text goes
+    through core.spreadsheet_text as in the xlsx files (names and codes are people's input);
+    numbers are written as is."""
+    written = 0
     with ExitStack() as stack:
         if isinstance(target, Path):
             handle = stack.enter_context(open(target, "w", encoding="utf-8-sig", newline=""))
@@ -287,11 +335,13 @@ def write_csv(
             stack.callback(handle.flush)
         writer = csv.writer(handle)
         writer.writerow(header)
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
+        rows = iter(rows)
+        while chunk := list(islice(rows, CHUNK)):
             writer.writerows([[_csv_cell(v) for v in row] for row in chunk])
+            written += len(chunk)
             if progress is not None:
-                progress(start + len(chunk))
+                progress(written)
+    return written
 
 
 def _csv_cell(value):
@@ -299,15 +349,15 @@ def _csv_cell(value):
 
 
 def write_xlsx(
-    target: BinaryIO | Path, header: list[str], rows: list[list], *, title: str, progress=None
-) -> None:
-    """To a path or a binary file; ``progress(rows)`` is called every ``CHUNK`` rows with
-    the rows written so far."""
+    target: BinaryIO | Path, header: list[str], rows: Iterable[list], *, title: str, progress=None
+) -> int:
+    """To a path or a binary file; the rows written. ``progress(rows)`` is called every
+    ``CHUNK`` rows with the rows written so far."""
     columns = [
         Column(name, number_format="0.0000" if name in RATES else "0.00" if name in MONEY else None)
         for name in header
     ]
-    write_workbook(target, [Sheet(title, columns, rows)], progress=progress)
+    return write_workbook(target, [Sheet(title, columns, rows)], progress=progress)
 
 
 # --- the analysis page's download: the same rows, for people -------------------------------
@@ -397,7 +447,7 @@ def page_columns(header: list[str]) -> list[Column]:
     ]
 
 
-def page_rows(header: list[str], rows: list[list]):
+def page_rows(header: list[str], rows: Iterable[list]) -> Iterator[list]:
     """``export_table``'s rows with words for codes: the scope, the object type and the
     supply state as the page says them."""
     words = {
@@ -412,17 +462,19 @@ def page_rows(header: list[str], rows: list[list]):
         for index, labels in at.items():
             value = row[index]
             if labels is None:
-                row[index] = scopes.setdefault(value, scope_label(value))
+                if value not in scopes:
+                    scopes[value] = scope_label(value)
+                row[index] = scopes[value]
             elif value:
                 row[index] = labels.get(value, value)
         yield row
 
 
 def write_page_xlsx(
-    target: BinaryIO | Path, header: list[str], rows: list[list], *, title: str, progress=None
-) -> None:
+    target: BinaryIO | Path, header: list[str], rows: Iterable[list], *, title: str, progress=None
+) -> int:
     """The analysis page's download of ``export_table``'s (header, rows): Chinese headers,
     rates as percentages (numbers with a percent format), money and volumes with
     thousands separators, states and scopes in words, columns as wide as their content."""
     sheet = Sheet(title, page_columns(header), page_rows(header, rows))
-    write_workbook(target, [sheet], progress=progress)
+    return write_workbook(target, [sheet], progress=progress)
