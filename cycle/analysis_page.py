@@ -9,8 +9,6 @@ slow."""
 
 import datetime as dt
 
-from django.core.paginator import Paginator
-
 from accounts.models import User
 from accounts.policy import access_manager, access_team, can_recompute
 from accounts.selectors import managers_visible_to
@@ -20,7 +18,7 @@ from reports.models import ManagerIndicator, ScopeType
 from reports.selectors import key_sku_rates, manager_indicators, market_state
 
 from .selectors import cycle_for
-from .selectors.warnings import manager_warnings, team_warning_counts
+from .selectors.warnings import manager_warning_page, team_warning_counts
 from .services import cycle_can_edit
 
 WARNED_CUSTOMERS_PER_PAGE = 25
@@ -63,7 +61,14 @@ def team_context(*, user: User, code: str, month: dt.date) -> dict:
 def _warnings(*, user: User, manager: User, month: dt.date, rule: str, page: str | None) -> dict:
     """One page of the month's stored warnings grouped by customer (only ``rule``'s when
     given), the count per rule, the rules that could not run and when they were computed."""
-    stored = manager_warnings(user=user, manager=manager, month=month)
+    stored = manager_warning_page(
+        user=user,
+        manager=manager,
+        month=month,
+        rule=rule,
+        page=page,
+        per_page=WARNED_CUSTOMERS_PER_PAGE,
+    )
     if stored is None:
         return {
             "warning_page": None,
@@ -73,30 +78,11 @@ def _warnings(*, user: User, manager: User, month: dt.date, rule: str, page: str
             "warnings_computed": False,
             "can_compute_warnings": can_recompute(user),
         }
-    found = stored.warnings
-    counts: dict[str, dict] = {}
-    for warning in found:
-        entry = counts.setdefault(
-            warning.rule_code, {"code": warning.rule_code, "name": warning.rule_name, "n": 0}
-        )
-        entry["n"] += 1
-    groups: dict[int, dict] = {}
-    for warning in (w for w in found if not rule or w.rule_code == rule):
-        group = groups.setdefault(
-            warning.customer_id,
-            {
-                "id": warning.customer_id,
-                "code": warning.customer_code,
-                "name": warning.customer_name,
-                "warnings": [],
-            },
-        )
-        group["warnings"].append(warning)
     return {
-        "warning_page": Paginator(list(groups.values()), WARNED_CUSTOMERS_PER_PAGE).get_page(page),
-        "skipped_rules": found.skipped,
-        "warning_count": len(found),
-        "rule_counts": list(counts.values()),
+        "warning_page": stored.page,
+        "skipped_rules": stored.skipped,
+        "warning_count": stored.stamp.warnings,
+        "rule_counts": stored.rule_counts,
         "rule": rule,
         "warnings_computed": True,
         "warnings_computed_at": stored.stamp.computed_at,

@@ -103,8 +103,9 @@ def analysis_team(request, code: str):
     return render(request, "reports/analysis_team.html", context)
 
 
-@allowed_if(can_recompute)
+@login_required
 @require_POST
+@allowed_if(can_recompute)
 def compute_warnings(request):
     """Compute and store a month's warnings (every manager's) in the background: the button
     of a page whose month has none stored yet."""
