@@ -26,7 +26,9 @@ but Django itself:
      URL first), through the test client (no cache anywhere); and the old path, the engine
      evaluated on request for that manager / team, as the "before" figure.
 
-Targets (issue #15): manager page ≤ 150 ms, team page ≤ 300 ms cold.
+Targets (issue #15): manager page ≤ 150 ms, team page ≤ 300 ms cold. The pages' process CPU
+time is printed next to their wall time: on a shared machine the difference is mostly waiting
+for a core (and for PostgreSQL). ``--pages-only`` measures the pages alone.
 """
 
 import argparse
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--db", default=DB)
     parser.add_argument("--month", help="YYYY-MM (default: the latest order line's month)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pages-only", action="store_true", help="measure the pages only")
     parser.add_argument("--child", choices=["setup", "compute", "reference", "pages"])
     args = parser.parse_args()
     url = f"{args.pg}/{args.db}"
@@ -73,10 +76,18 @@ def main() -> None:
     print(f"load: {_uptime()}")
     computes, references, pages = [], [], []
     for n in range(args.runs):
+        pages.append(_run(url, "pages", month))
+        p = pages[-1]
+        if args.pages_only:
+            print(
+                f"run {n + 1}: manager page {p['manager_ms']:6.1f} ms "
+                f"(CPU {p['manager_cpu_ms']:4.0f} ms) | team page {p['team_ms']:6.1f} ms "
+                f"(CPU {p['team_cpu_ms']:4.0f} ms)"
+            )
+            continue
         computes.append(_run(url, "compute", month))
         references.append(_run(url, "reference", month))
-        pages.append(_run(url, "pages", month))
-        c, r, p = computes[-1], references[-1], pages[-1]
+        c, r = computes[-1], references[-1]
         print(
             f"run {n + 1}: compute {c['seconds']:6.2f} s ({c['rows']:,} rows, "
             f"{c['rss']:.0f} MiB) | reference {r['seconds']:6.2f} s ({r['rss']:.0f} MiB, "
@@ -85,6 +96,9 @@ def main() -> None:
             f"{p['team_ms']:6.1f} ms (before {p['team_before_ms']:6.0f} ms)"
         )
     print(f"load: {_uptime()}")
+    if args.pages_only:
+        _pages_verdict(pages)
+        return
     _verdict(computes, references, pages)
 
 
@@ -119,6 +133,27 @@ def _stats(values: list[float]) -> str:
     return f"min {min(values):7.2f}  median {statistics.median(values):7.2f}"
 
 
+def _pages_verdict(pages: list[dict]) -> None:
+    manager = [p["manager_ms"] for p in pages]
+    team = [p["team_ms"] for p in pages]
+    print(f"\nsummary ({len(pages)} runs, each in its own process):")
+    print(f"  manager page cold (ms)  {_stats(manager)}   ({pages[0]['manager']})")
+    print(f"    its process CPU (ms)  {_stats([p['manager_cpu_ms'] for p in pages])}")
+    print(f"  team page cold (ms)     {_stats(team)}   ({pages[0]['team']})")
+    print(f"    its process CPU (ms)  {_stats([p['team_cpu_ms'] for p in pages])}")
+    for ok, text in (
+        (
+            statistics.median(manager) <= TARGET_MANAGER_MS,
+            f"manager page median {statistics.median(manager):.1f} ms ≤ {TARGET_MANAGER_MS:.0f}",
+        ),
+        (
+            statistics.median(team) <= TARGET_TEAM_MS,
+            f"team page median {statistics.median(team):.1f} ms ≤ {TARGET_TEAM_MS:.0f}",
+        ),
+    ):
+        print(f"{'PASS' if ok else 'FAIL'}  {text}")
+
+
 def _verdict(computes: list[dict], references: list[dict], pages: list[dict]) -> None:
     ratios = [c["seconds"] / r["seconds"] for c, r in zip(computes, references, strict=True)]
     manager = [p["manager_ms"] for p in pages]
@@ -133,8 +168,10 @@ def _verdict(computes: list[dict], references: list[dict], pages: list[dict]) ->
         f"pages {max(p['rss'] for p in pages):.0f}"
     )
     print(f"  manager page cold (ms)      {_stats(manager)}   ({pages[0]['manager']})")
+    print(f"    its process CPU (ms)      {_stats([p['manager_cpu_ms'] for p in pages])}")
     print(f"    before: engine on request {_stats([p['manager_before_ms'] for p in pages])}")
     print(f"  team page cold (ms)         {_stats(team)}   ({pages[0]['team']})")
+    print(f"    its process CPU (ms)      {_stats([p['team_cpu_ms'] for p in pages])}")
     print(f"    before: engine on request {_stats([p['team_before_ms'] for p in pages])}")
     mismatches = sum(r["mismatches"] for r in references)
     for ok, text in (
@@ -321,17 +358,19 @@ def _pages(month_text: str) -> dict:
     client = Client()
     client.force_login(manager)
     client.get(f"/analysis/manager/{manager.username}/?month=2000-01")  # Django warmed up
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     response = client.get(f"/analysis/manager/{manager.username}/?month={month:%Y-%m}")
     manager_ms = (time.perf_counter() - start) * 1000
+    manager_cpu_ms = (time.process_time() - cpu) * 1000
     assert response.status_code == 200 and "预警计算于".encode() in response.content
 
     client = Client()
     client.force_login(team.market_manager)
     client.get(f"/analysis/team/{team.code}/?month=2000-01")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     response = client.get(f"/analysis/team/{team.code}/?month={month:%Y-%m}")
     team_ms = (time.perf_counter() - start) * 1000
+    team_cpu_ms = (time.process_time() - cpu) * 1000
     assert response.status_code == 200 and "预警计算于".encode() in response.content
 
     # the old path: what the cold pages evaluated on request (the rest of the page aside)
@@ -347,6 +386,8 @@ def _pages(month_text: str) -> dict:
         "team": f"{team.code}, {team.n} customer managers",
         "manager_ms": manager_ms,
         "team_ms": team_ms,
+        "manager_cpu_ms": manager_cpu_ms,
+        "team_cpu_ms": team_cpu_ms,
         "manager_before_ms": manager_before_ms,
         "team_before_ms": team_before_ms,
     }

@@ -108,6 +108,9 @@ def warnings_compute(
             run.status, run.skipped = WarningRunStatus.SUCCEEDED, skipped
             run.rows_written, run.finished_at = written, finished
             run.save(update_fields=["status", "skipped", "rows_written", "finished_at"])
+            if ids is None and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:  # the planner learns the new month's rows
+                    cursor.execute(f"ANALYZE {StoredWarning._meta.db_table}")
     except IndicatorsMissing:
         run.delete()
         return None
