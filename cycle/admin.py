@@ -17,6 +17,7 @@ from .models import (
     WarningRule,
 )
 from .strategy.spec import KINDS, message_fields_of
+from .strategy.store import warning_rules_changed
 
 
 class ApprovalRecordInline(admin.TabularInline):
@@ -166,6 +167,19 @@ class WarningRuleAdmin(admin.ModelAdmin):
         (_("建议标准动作"), {"fields": ["action", "suggestion"]}),
         (None, {"fields": ["is_active", "position", "updated_at"]}),
     ]
+
+    # a rule added, edited (list or form) or deleted: the stored warnings are computed again
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warning_rules_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        warning_rules_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        warning_rules_changed()
 
     def get_readonly_fields(self, request, obj=None):
         # other work refers to rules by code: fixed once created

@@ -1,13 +1,16 @@
 """What the manager and team analysis pages (step 1 分析) show: the stored indicators
-(reports.analysis, reports.selectors) with the month's warnings (cycle.strategy) and the
-problems written into the next month's plan."""
+(reports.analysis, reports.selectors) with the month's stored warnings (cycle.selectors.warnings,
+computed by cycle.strategy.store) and the problems written into the next month's plan.
+
+A month whose warnings were never stored (its indicators were computed before the warnings
+were stored, or their computation failed) says so, with a button for whoever may recompute:
+a GET never computes (it never writes), and evaluating on request is what made these pages
+slow."""
 
 import datetime as dt
 
-from django.core.paginator import Paginator
-
 from accounts.models import User
-from accounts.policy import access_manager, access_team
+from accounts.policy import access_manager, access_team, can_recompute
 from accounts.selectors import managers_visible_to
 from core.months import add_months
 from reports.analysis import indicator_context
@@ -15,9 +18,8 @@ from reports.models import ManagerIndicator, ScopeType
 from reports.selectors import key_sku_rates, manager_indicators, market_state
 
 from .selectors import cycle_for
+from .selectors.warnings import manager_warning_page, team_warning_counts
 from .services import cycle_can_edit
-from .strategy.cache import warnings_evaluate_cached, warnings_summary_cached
-from .strategy.engine import IndicatorsMissing
 
 WARNED_CUSTOMERS_PER_PAGE = 25
 
@@ -33,7 +35,7 @@ def manager_context(
         "manager": manager,
         "cycle": cycle,
         "can_edit_problems": cycle_can_edit(user=user, cycle=cycle),
-        **_warnings(manager=manager, month=month, rule=rule, page=page),
+        **_warnings(user=user, manager=manager, month=month, rule=rule, page=page),
         "indicator": ManagerIndicator.objects.filter(manager=manager, month=month).first(),
         "key_skus": key_sku_rates(scope_type=scope[0], scope_key=scope[1], month=month),
         "market": market_state(scope_type=scope[0], scope_key=scope[1], month=month),
@@ -44,47 +46,45 @@ def team_context(*, user: User, code: str, month: dt.date) -> dict:
     team = access_team(user, code)
     members = managers_visible_to(user=user).filter(team=team)
     rows = manager_indicators(managers=members, month=month)
-    try:
-        counts = {c.manager_id: c for c in warnings_summary_cached(managers=members, month=month)}
-    except IndicatorsMissing:
-        counts = {}
+    counts = team_warning_counts(user=user, managers=members, month=month)
     return indicator_context(user=user, month=month, export_scope=f"team:{team.code}") | {
         "team": team,
         "managers": [{"indicator": row, "warnings": counts.get(row.manager_id)} for row in rows],
+        "warnings_computed": bool(counts),
+        "warnings_computed_at": max((c.computed_at for c in counts.values()), default=None),
+        "can_compute_warnings": can_recompute(user),
         "key_skus": key_sku_rates(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
         "market": market_state(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
     }
 
 
-def _warnings(*, manager: User, month: dt.date, rule: str, page: str | None) -> dict:
-    """One page of the month's warnings grouped by customer (only ``rule``'s when given),
-    the count per rule, and the rules that could not run."""
-    try:
-        found = warnings_evaluate_cached(manager=manager, month=month)
-    except IndicatorsMissing:
-        return {"warning_page": None, "skipped_rules": [], "warning_count": 0, "rule_counts": []}
-    counts: dict[str, dict] = {}
-    for warning in found:
-        entry = counts.setdefault(
-            warning.rule_code, {"code": warning.rule_code, "name": warning.rule_name, "n": 0}
-        )
-        entry["n"] += 1
-    groups: dict[int, dict] = {}
-    for warning in (w for w in found if not rule or w.rule_code == rule):
-        group = groups.setdefault(
-            warning.customer_id,
-            {
-                "id": warning.customer_id,
-                "code": warning.customer_code,
-                "name": warning.customer_name,
-                "warnings": [],
-            },
-        )
-        group["warnings"].append(warning)
+def _warnings(*, user: User, manager: User, month: dt.date, rule: str, page: str | None) -> dict:
+    """One page of the month's stored warnings grouped by customer (only ``rule``'s when
+    given), the count per rule, the rules that could not run and when they were computed."""
+    stored = manager_warning_page(
+        user=user,
+        manager=manager,
+        month=month,
+        rule=rule,
+        page=page,
+        per_page=WARNED_CUSTOMERS_PER_PAGE,
+    )
+    if stored is None:
+        return {
+            "warning_page": None,
+            "skipped_rules": [],
+            "warning_count": 0,
+            "rule_counts": [],
+            "warnings_computed": False,
+            "can_compute_warnings": can_recompute(user),
+        }
     return {
-        "warning_page": Paginator(list(groups.values()), WARNED_CUSTOMERS_PER_PAGE).get_page(page),
-        "skipped_rules": found.skipped,
-        "warning_count": len(found),
-        "rule_counts": list(counts.values()),
+        "warning_page": stored.page,
+        "skipped_rules": stored.skipped,
+        "warning_count": stored.stamp.warnings,
+        "rule_counts": stored.rule_counts,
         "rule": rule,
+        "warnings_computed": True,
+        "warnings_computed_at": stored.stamp.computed_at,
+        "can_compute_warnings": can_recompute(user),
     }

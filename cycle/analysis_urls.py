@@ -15,6 +15,7 @@ urlpatterns = [
     path("manager/<str:username>/", analysis.analysis_manager, name="manager"),
     path("manager/<str:username>/problems/", analysis.save_problems, name="problems"),
     path("team/<str:code>/", analysis.analysis_team, name="team"),
+    path("warnings/", analysis.compute_warnings, name="compute_warnings"),
     path("brands/", reports_views.analysis_brands, name="brands"),
     path("recompute/", reports_views.recompute, name="recompute"),
     path("status/", reports_views.run_status, name="status"),

@@ -12,8 +12,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from core.heartbeat import beating, stale_message
 from core.months import month_start
@@ -89,6 +91,7 @@ def indicators_compute(
                 customer_rows=customer_rows[CUSTOMER_COLUMNS],
                 manager_rows=manager_rows,
             )
+            month_written(month)
     except Exception as exc:
         logger.exception("indicators for %s failed", f"{month:%Y-%m}")
         run.status = RunStatus.FAILED
@@ -123,3 +126,15 @@ def _take(month: dt.date, run_id: int | None) -> tuple[IndicatorRun | None, bool
         run.status, run.started_at, run.heartbeat_at = RunStatus.RUNNING, now, now
         run.save(update_fields=["status", "started_at", "heartbeat_at"])
     return run, True
+
+
+def month_written(month: dt.date) -> None:
+    """Tell the apps above that ``month``'s indicators are written: each callable named in
+    the setting ``REPORTS_MONTH_WRITTEN`` (``cycle.tasks.after_indicators`` queues the
+    month's warnings) is called with ``month=``. A hook that fails is logged and never
+    fails the job: the indicators are written."""
+    for path in getattr(settings, "REPORTS_MONTH_WRITTEN", ()):
+        try:
+            import_string(path)(month=month)
+        except Exception:
+            logger.exception("hook %s for %s failed", path, f"{month:%Y-%m}")

@@ -408,6 +408,12 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         get=row("login", "405", "405", "405", "405"),
         post=row("login", "403", "write", "403", "write"),
     ),
+    # computing a month's stored warnings: the same people (the empty body falls back to
+    # the default month and redirects)
+    "reports:compute_warnings": Rule(
+        get=row("login", "405", "405", "405", "405"),
+        post=row("login", "403", "write", "403", "write"),
+    ),
     "reports:status": SIGNED_IN,
     # a scope the user may not export is 403 whether or not it exists (the view's comment:
     # "what does not exist and what may not be seen look the same")

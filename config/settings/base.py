@@ -257,6 +257,10 @@ CYCLE_VISIT_SOURCE = "cycle.execution_counts.valid_visits_by_customer"
 # reports/execution_source.py: reports sits below cycle); empty leaves those counts empty.
 REPORTS_EXECUTION_SOURCE = "cycle.execution_counts.month_execution"
 
+# Called with month= once the indicator job has written a month (reports/services.py
+# ``month_written``): the month's warnings are computed and stored (cycle.strategy.store).
+REPORTS_MONTH_WRITTEN = ["cycle.tasks.after_indicators"]
+
 # --- Redis: broker and cache when REDIS_URL is set, otherwise in-process ---------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Seconds any one Redis connect or command may take (broker, result store, cache, /healthz):

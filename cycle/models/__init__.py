@@ -10,7 +10,17 @@ from .cycles import (
 )
 from .feed import ArrangementTarget, BrandTask, EntryKind, FeedEntry, FeedRead
 from .plans import ACTION_TEXT_MAX_LENGTH, ActionSource, MarketingAction, PlannedVisit
-from .strategy import SEVERITY_ORDER, Severity, StandardAction, WarningRule
+from .strategy import (
+    SEVERITY_ORDER,
+    Severity,
+    StandardAction,
+    StoredWarning,
+    WarningRule,
+    WarningRun,
+    WarningRunStatus,
+    WarningStamp,
+    WarningTrigger,
+)
 from .visits import (
     MIN_VISIT_SECONDS,
     Improvement,
@@ -49,5 +59,10 @@ __all__ = [
     "Severity",
     "StandardAction",
     "Transition",
+    "StoredWarning",
     "WarningRule",
+    "WarningRun",
+    "WarningRunStatus",
+    "WarningStamp",
+    "WarningTrigger",
 ]

@@ -4,8 +4,11 @@
   taken from.
 - ``WarningRule``: the warning rules of the analysis step, as data: the condition (``kind``,
   see ``cycle.strategy.kinds``), its threshold, the message shown with the numbers behind it,
-  and the standard action it suggests. Evaluated by ``cycle.strategy.engine``."""
+  and the standard action it suggests. Evaluated by ``cycle.strategy.engine``.
+- ``WarningRun``, ``WarningStamp``, ``StoredWarning``: the warnings the monthly computation
+  stored (``cycle.strategy.store``), which the analysis pages read."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -121,3 +124,109 @@ class WarningRule(models.Model):
                 }
         if errors:
             raise ValidationError(errors)
+
+
+# --- the stored warnings (cycle.strategy.store) -------------------------------------------
+
+
+class WarningTrigger(models.TextChoices):
+    INDICATORS = "indicators", _("月度指标计算完成")
+    RULES = "rules", _("预警规则修改")
+    VISITS = "visits", _("补录拜访")
+    MANUAL = "manual", _("手动计算")
+
+
+class WarningRunStatus(models.TextChoices):
+    RUNNING = "running", _("计算中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class WarningRun(models.Model):
+    """One computation of a month's warnings: for every customer manager (``managers`` is
+    empty) or for some (a partial recompute after a late visit). A failure leaves the rows of
+    the previous computation in place and is recorded here."""
+
+    month = models.DateField(_("月份"))
+    managers = models.JSONField(_("客户经理"), null=True, blank=True)  # ids; null: all
+    trigger = models.CharField(_("原因"), max_length=16, choices=WarningTrigger)
+    status = models.CharField(_("状态"), max_length=16, choices=WarningRunStatus)
+    # the active rules that could not be evaluated: [{"code", "name", "reason"}], the reason
+    # in the default language (shown through gettext)
+    skipped = models.JSONField(_("跳过的规则"), default=list, blank=True)
+    rows_written = models.PositiveIntegerField(_("预警条数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("预警计算")
+        verbose_name_plural = _("预警计算")
+        indexes = [models.Index(fields=["month", "status"], name="warningrun_month_status")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} #{self.pk}"
+
+
+class WarningStamp(models.Model):
+    """Which computation a manager's stored warnings of a month come from, with their counts
+    (what the team page shows). No stamp: never computed for that manager and month."""
+
+    month = models.DateField(_("月份"))
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("客户经理"), on_delete=models.CASCADE
+    )
+    run = models.ForeignKey(WarningRun, on_delete=models.CASCADE, related_name="stamps")
+    customers = models.PositiveIntegerField(_("有效客户"))
+    flagged_customers = models.PositiveIntegerField(_("预警客户"))
+    warnings = models.PositiveIntegerField(_("预警条数"))
+    by_severity = models.JSONField(default=dict)  # severity → warnings
+    by_rule = models.JSONField(default=dict)  # rule code → warnings (none left out)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("预警计算范围")
+        verbose_name_plural = _("预警计算范围")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "manager"], name="warningstamp_month_manager")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.manager_id}"
+
+
+class StoredWarning(models.Model):
+    """One warning on one customer (and SKU) by one rule in a month, as the engine gave it:
+    the numbers behind the flag and the message rendered in the default language. Names,
+    suggestions and severities are read through the keys, so renaming shows at once.
+
+    One index serves the reads (a manager's month); the keys carry no index of their own so
+    that the bulk write stays cheap."""
+
+    month = models.DateField(_("月份"))
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("客户经理"),
+        on_delete=models.CASCADE,
+        db_index=False,
+        related_name="+",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
+    rule = models.ForeignKey(
+        WarningRule, on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
+    sku = models.ForeignKey(
+        "brands.Sku", null=True, on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
+    numbers = models.JSONField(default=dict)
+    message = models.TextField()
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        indexes = [models.Index(fields=["month", "manager"], name="storedwarning_month_manager")]
+
+    def __str__(self) -> str:
+        return self.message

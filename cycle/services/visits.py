@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..models.visits import FEELING_MAX_LENGTH
 from ..selectors import own_customers
+from ..strategy.store import warnings_visits_changed
 from .cycles import cycle_get_or_create, cycle_start
 from .errors import NotAllowedNow
 
@@ -138,6 +139,8 @@ def visit_check_out(*, visit: Visit, by: User, at: dt.datetime | None = None) ->
         _on_visit_day(visit, at)
         visit.checked_out_at = max(at, visit.checked_in_at)
         visit.save(update_fields=["checked_out_at", "updated_at"])
+        # a visit of a month whose warnings are stored (recorded late): the no_visit rule
+        warnings_visits_changed(manager=by, date=visit.date)
     return visit
 
 
@@ -200,6 +203,7 @@ def visit_record_check(*, visit: Visit, by: User, kind: str, sku_id: int, value:
             end=end,
             by=by,
         )
+        warnings_visits_changed(manager=by, date=visit.date)
 
 
 def _parse_check(kind: str, text: str):

@@ -4,7 +4,8 @@ rules flag on a manager's customers in a month.
 - ``spec``: what a rule kind is (``RuleKindSpec``) and the one registry of kinds;
 - ``kinds``: the built-in kinds, one spec each (condition, numbers, message fields);
 - ``data``: what the conditions read, loaded through the selectors of markets and reports;
-- ``engine``: ``warnings_evaluate`` / ``warnings_summary``; ``cache``: the pages' cached copy;
+- ``engine``: ``warnings_evaluate`` / ``warnings_summary`` / ``warnings_batch``;
+- ``store``: ``warnings_compute``: the month's warnings stored for the pages (no cache);
 - ``visit_source``: where the ``no_visit`` kind learns the visits.
 
 The rules themselves (thresholds, messages, standard actions) are data: ``WarningRule`` and

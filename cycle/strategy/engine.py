@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -119,6 +120,37 @@ def warnings_summary(*, managers: Iterable[User | int], month: dt.date) -> Evalu
     ids = [_id_of(m) for m in managers]
     data, rules = _prepare(ids, month)
     hits, skipped = _evaluate(data, rules)
+    return Evaluated(_summary(data, rules, hits, ids), skipped=skipped)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Every warning of some managers' customers in a month, with the counts per manager."""
+
+    warnings: list[CustomerWarning]  # ordered by manager, customer code, rule, SKU code
+    counts: list[ManagerWarningCounts]  # one per manager, in the order given
+    skipped: list[SkippedRule]
+
+
+def warnings_batch(*, managers: Iterable[User | int], month: dt.date) -> Batch:
+    """``warnings_evaluate`` and ``warnings_summary`` of many managers from one load of the
+    data: what the monthly computation (``cycle.strategy.store``) stores. Raises
+    IndicatorsMissing like them."""
+    ids = [_id_of(m) for m in managers]
+    data, rules = _prepare(ids, month)
+    hits, skipped = _evaluate(data, rules)
+    warnings = [w for rule, frame in hits for w in _warnings(data, rule, frame)]
+    positions = {rule.code: (rule.position, rule.code) for rule in rules}
+    warnings.sort(key=lambda w: (w.manager_id, w.customer_code, positions[w.rule_code], w.sku_code))
+    return Batch(warnings, _summary(data, rules, hits, ids), skipped)
+
+
+def _summary(
+    data: RuleData,
+    rules: list[WarningRule],
+    hits: list[tuple[WarningRule, pd.DataFrame]],
+    ids: list[int],
+) -> list[ManagerWarningCounts]:
     flags = pd.concat(
         [
             pd.DataFrame({"customer_id": pd.Series(dtype="int64"), "rule": "", "severity": ""}),
@@ -134,7 +166,7 @@ def warnings_summary(*, managers: Iterable[User | int], month: dt.date) -> Evalu
     flagged = flags.groupby("manager_id")["customer_id"].nunique().to_dict()
     severities = flags.groupby(["manager_id", "severity"]).size().to_dict()
     per_rule = flags.groupby(["manager_id", "rule"]).size().to_dict()
-    rows = [
+    return [
         ManagerWarningCounts(
             manager_id=manager_id,
             customers=int(customers.get(manager_id, 0)),
@@ -149,7 +181,6 @@ def warnings_summary(*, managers: Iterable[User | int], month: dt.date) -> Evalu
         )
         for manager_id in ids
     ]
-    return Evaluated(rows, skipped=skipped)
 
 
 def _prepare(manager_ids: list[int], month: dt.date) -> tuple[RuleData, list[WarningRule]]:
@@ -211,19 +242,11 @@ def _warnings(data: RuleData, rule: WarningRule, frame: pd.DataFrame) -> list[Cu
     if spec.per_sku:
         rows = rows.merge(data.skus[["sku_id", "sku_code", "sku_name"]], on="sku_id")
     threshold = None if rule.threshold is None else float(rule.threshold)
-    common = {"month": _month_text(data.month), "threshold": spec.threshold_text(rule.threshold)}
     out = []
     for record in rows.to_dict("records"):
         numbers = {c: _native(record[c]) for c in spec.numbers}
         if threshold is not None:
             numbers["threshold"] = threshold
-        values = {
-            **common,
-            "customer": record["name"],
-            "code": record["code"],
-            "sku": record.get("sku_name", ""),
-            **spec.message_texts(numbers, threshold),
-        }
         out.append(
             CustomerWarning(
                 customer_id=int(record["customer_id"]),
@@ -233,7 +256,16 @@ def _warnings(data: RuleData, rule: WarningRule, frame: pd.DataFrame) -> list[Cu
                 rule_code=rule.code,
                 rule_name=rule.name,
                 severity=rule.severity,
-                message=render(rule.message, values),
+                message=warning_message(
+                    rule.message,
+                    kind=rule.kind,
+                    threshold=rule.threshold,
+                    numbers=numbers,
+                    month=data.month,
+                    customer=record["name"],
+                    code=record["code"],
+                    sku=record.get("sku_name", ""),
+                ),
                 numbers=numbers,
                 suggestion=rule.suggested_action,
                 action_id=rule.action_id,
@@ -244,3 +276,28 @@ def _warnings(data: RuleData, rule: WarningRule, frame: pd.DataFrame) -> list[Cu
             )
         )
     return out
+
+
+def warning_message(
+    template: str,
+    *,
+    kind: str,
+    threshold: Decimal | None,
+    numbers: dict[str, Any],
+    month: dt.date,
+    customer: str,
+    code: str,
+    sku: str = "",
+) -> str:
+    """A warning's message in the active language: the rule's template with the numbers
+    behind the flag (also how a stored warning is shown in another language)."""
+    spec = KINDS[kind]
+    values = {
+        "month": _month_text(month),
+        "threshold": spec.threshold_text(threshold),
+        "customer": customer,
+        "code": code,
+        "sku": sku or "",
+        **spec.message_texts(numbers, None if threshold is None else float(threshold)),
+    }
+    return render(template, values)

@@ -8,19 +8,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.policy import access_manager, leads_team, works_own_cycle
+from accounts.decorators import allowed_if
+from accounts.policy import access_manager, can_recompute, leads_team, works_own_cycle
 from accounts.selectors import teams_visible_to
 from core.months import add_months
 from reports.analysis import month_choice
 
 from ..analysis_page import manager_context, team_context
 from ..forms import ProblemsForm
+from ..models import WarningTrigger
 from ..selectors import cycle_for
 from ..selectors.improvements import open_improvements
 from ..services import cycle_can_edit, cycle_save_problems
+from ..strategy.store import warnings_recompute_later
 from .common import plan_month
 
 
@@ -97,3 +101,19 @@ def analysis_team(request, code: str):
     month = month_choice(request.GET.get("month"))
     context = team_context(user=request.user, code=code, month=month)
     return render(request, "reports/analysis_team.html", context)
+
+
+@login_required
+@require_POST
+@allowed_if(can_recompute)
+def compute_warnings(request):
+    """Compute and store a month's warnings (every manager's) in the background: the button
+    of a page whose month has none stored yet."""
+    month = month_choice(request.POST.get("month"))
+    warnings_recompute_later(month=month, trigger=WarningTrigger.MANUAL)
+    started = _("已开始计算%(month)s的预警，稍后刷新本页即可看到。")
+    messages.success(request, started % {"month": f"{month:%Y-%m}"})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = f"{reverse('reports:home')}?month={month:%Y-%m}"
+    return redirect(back)
