@@ -4,8 +4,8 @@ fixture of test_indicators_formulas (whose numbers those tests pin one by one) a
 month — many customers, SKUs on three category levels, a manager without a team, a team
 without managers, inactive customers, requested-only lines, checks and prices — where a change in any grouping, object map or scope would show.
 
-Rows are keyed by natural keys (customer code, username, team code, category path), not ids, so
-the file holds on SQLite and PostgreSQL alike. Integers and money compare exactly; rates
+Rows are keyed by natural keys (customer code, username, team code, category path), not ids,
+and an SKU's name (numbered by the factory) is checked against the SKU's own, so the file holds on SQLite and PostgreSQL alike. Integers and money compare exactly; rates
 to 1e-12 relative (the same sums may be added in another order).
 
 Regenerate only on purpose: ``GOLDEN_WRITE=1 pytest tests/test_indicators_golden.py``."""
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from brands.models import Category
+from brands.models import Category, Sku
 from customers.models import Customer
 from markets.models import Forecast, InventoryCheck, OrderLine, PriceCheck, ShelfCheck
 from reports.models import CustomerIndicator, ManagerIndicator, ScopeIndicator
@@ -54,9 +54,12 @@ def stored(month: dt.date) -> dict:
         {k: plain(v) for k, v in r.items() if k != "id"}
         for r in ScopeIndicator.objects.filter(month=month).values()
     ]
-    for r in scope:  # a category's key is its database id: its path stands for it
-        if r["object_type"] == "category":
+    sku_names = dict(Sku.objects.values_list("code", "name"))  # the factory numbers names
+    for r in scope:
+        if r["object_type"] == "category":  # its key is its database id: its path stands in
             r["object_key"] = r["object_name"]
+        elif r["object_type"] == "sku" and r["object_name"] == sku_names[r["object_key"]]:
+            r["object_name"] = "(the SKU's name)"
     customer = [
         {
             **{k: plain(v) for k, v in r.items() if not k.endswith("id")},
