@@ -15,19 +15,23 @@
   empty without an inventory check of x or without volume.
 "Ordered" means a delivered quantity > 0: a requested-only line counts in ``requested`` only.
 
-How: customers, SKUs, objects and scopes are positions 0…n−1. The order lines are summed once
-per (month, customer, SKU); each SKU → object map (the SKU itself, its brand, its category
-node at each level up) sends those sums to (customer, object); per scope type, one
-``np.bincount`` over scope × object fills the whole dense grid of rows at once."""
+How: customers, SKUs, objects and scopes are positions 0…n−1. The order lines come reduced
+once (reports/sales.py): sums per customer manager × SKU, and customer × SKU bitmaps of who
+ordered. Both are sent to objects once (SKU columns added up, or OR-ed for the bitmaps, then
+customers counted per manager) and each scope type adds up its managers' rows. The month's
+checks, a few rows per customer, are sent to (customer, object) through each SKU → object
+map (the SKU itself, its brand, its category node at each level up) and counted per scope
+type with one ``np.bincount`` over scope × object."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .frames import PREVIOUS, THIS, Frames
+from .frames import Frames
 from .models import SupplyState
 from .rates import cents_per_unit, growth, ratio
+from .sales import MonthSales, ObjectMap
 from .scopes import Scopes
 
 # supply satisfaction thresholds, in percent so that the comparison is exact in integers
@@ -58,6 +62,7 @@ class Positions:
         self.sku_index = pd.Index(frames.skus["sku_id"])
         self.objects = len(objects)
         member_sku = self.sku_index.get_indexer(members["sku_id"])
+        self.members = (member_sku, members["obj"].to_numpy(dtype="int64"))
         level = pd.Series(member_sku).groupby(member_sku).cumcount().to_numpy()
         self.maps = []
         for k in range(int(level.max()) + 1 if len(level) else 0):  # one map per level
@@ -92,57 +97,6 @@ class Positions:
         return known[rows], customer[known][rows], obj
 
 
-class Sales:
-    """One period's order lines summed per (customer, SKU), then sent to (customer, object).
-    Requested quantities and amounts only for M (``detailed``)."""
-
-    requested = cents = None
-
-    def __init__(self, lines: pd.DataFrame, at: Positions, *, detailed: bool):
-        customer = at.customers(lines["customer_id"].to_numpy())
-        sku = at.skus(lines["sku_id"].to_numpy())
-        known = (customer >= 0) & (sku >= 0)  # active customers only
-        skus = max(len(at.sku_index), 1)
-        codes, unique = pd.factorize(customer[known] * skus + sku[known])
-
-        def summed(column: str) -> np.ndarray:
-            values = lines[column].to_numpy(dtype="float64")[known]
-            return np.rint(np.bincount(codes, weights=values, minlength=len(unique)))
-
-        quantity = summed("quantity")
-        per_customer = unique // skus
-        self.customer_volume = np.bincount(
-            per_customer, weights=quantity, minlength=len(at.customer_index)
-        )
-        rows, self.obj = at.expand(unique % skus)
-        self.customer = per_customer[rows]
-        self.quantity = quantity[rows]
-        if detailed:
-            self.requested = summed("requested")[rows]
-            self.cents = summed("cents")[rows]
-        # (customer, object) pairs that ordered: any SKU of the object delivered > 0
-        ordered = self.quantity > 0
-        self.ordered = pd.unique(self.customer[ordered] * at.objects + self.obj[ordered])
-
-
-class YearAgo:
-    """M−12 volumes, given per (manager, SKU), sent to (customer, object): a customer's scopes
-    depend on it only through its manager, so each manager's first active customer stands
-    for all of them."""
-
-    def __init__(self, frames: Frames, at: Positions):
-        managers = frames.customers["manager_id"].to_numpy()
-        ids, first = np.unique(managers, return_index=True)
-        volumes = frames.year_ago
-        found = pd.Index(ids).get_indexer(volumes["manager_id"].to_numpy())
-        customer = np.where(found >= 0, first[found], -1)  # positions: frames.customers' rows
-        sku = at.skus(volumes["sku_id"].to_numpy())
-        known = np.flatnonzero((customer >= 0) & (sku >= 0))
-        rows, self.obj = at.expand(sku[known])
-        self.customer = customer[known][rows]
-        self.quantity = volumes["quantity"].to_numpy(dtype="float64")[known][rows]
-
-
 class Checks:
     """The month's checks sent to (customer, object)."""
 
@@ -168,23 +122,66 @@ class Checks:
 
 
 def scope_indicators(
-    frames: Frames, objects: pd.DataFrame, members: pd.DataFrame, scopes: list[Scopes]
+    frames: Frames,
+    objects: pd.DataFrame,
+    members: pd.DataFrame,
+    scopes: list[Scopes],
+    sales: MonthSales | None = None,
 ) -> pd.DataFrame:
     """One row per scope × object for every scope type; columns as ScopeIndicator's, money
-    in cents (``amount``, ``avg_price``)."""
+    in cents (``amount``, ``avg_price``). ``sales``: the month's lines reduced once
+    (reports/sales.py), built here when not given."""
+    sales = sales if sales is not None else MonthSales(frames)
     at = Positions(frames, objects, members)
-    sales = {p: Sales(frames.lines[p], at, detailed=p == THIS) for p in (THIS, PREVIOUS)}
-    year_ago = YearAgo(frames, at)
+    per_group = _per_group(sales, at)
     checks = Checks(frames, at)
-    parts = [_one_type(frames, objects, at, sales, year_ago, checks, s) for s in scopes]
+    parts = [_one_type(frames, objects, at, sales, per_group, checks, s) for s in scopes]
     out = pd.concat(parts, ignore_index=True)
     out.insert(0, "month", frames.month)
     return out
 
 
-def _one_type(frames, objects, at: Positions, sales, year_ago, checks: Checks, scopes: Scopes):
+def _per_group(sales: MonthSales, at: Positions) -> dict[str, np.ndarray]:
+    """Every sales measure per group (customer manager) × object, once for all scope types."""
+    member_sku, member_obj = at.members
+    objects = ObjectMap(sales.n_skus, at.objects, member_sku, member_obj)
+    out = {name: objects.add(grid) for name, grid in sales.grid.items()}
+    # all SKUs of a group, for the share
+    out["total"] = sales.grid["volume"].sum(axis=1)
+    out["total_before"] = sales.grid["volume_before"].sum(axis=1)
+    ordered = objects.any(sales.ordered)
+    ordered_before = objects.any(sales.ordered_before)
+    out["ordering"] = sales.per_group(ordered)
+    out["ordering_before"] = sales.per_group(ordered_before)
+    ordered &= ordered_before
+    out["ordering_both"] = sales.per_group(ordered)
+    return out
+
+
+def _groups_of(sales: MonthSales, scopes: Scopes) -> np.ndarray:
+    """Each group's (customer manager's) scope of this type, −1 for none."""
+    of_group = np.full(sales.n_groups, -1, dtype="int64")
+    of_group[sales.group] = scopes.of_customer
+    if (of_group[sales.group] != scopes.of_customer).any():
+        raise ValueError(f"a {scopes.scope_type} scope splits a manager's customers")
+    return of_group
+
+
+def _one_type(
+    frames, objects, at: Positions, sales: MonthSales, per_group, checks: Checks, scopes: Scopes
+):
     n_objects = at.objects
     size = len(scopes) * n_objects
+    groups = _groups_of(sales, scopes)
+
+    inside = np.flatnonzero(groups >= 0)
+
+    def summed(name: str) -> np.ndarray:
+        """A group × object measure added up per scope × object, flat (exact integers)."""
+        grid = per_group[name][inside]
+        cells = (groups[inside][:, None] * n_objects + np.arange(n_objects)[None, :]).ravel()
+        total = np.bincount(cells, weights=grid.ravel().astype("float64"), minlength=size)
+        return np.rint(total).astype("int64")
 
     def grid(customer: np.ndarray, obj: np.ndarray, weights=None) -> np.ndarray:
         """Σ weights (or a count) per scope × object over rows of (customer, object)."""
@@ -197,28 +194,23 @@ def _one_type(frames, objects, at: Positions, sales, year_ago, checks: Checks, s
     def pairs(keys: np.ndarray, weights=None) -> np.ndarray:
         return grid(keys // n_objects, keys % n_objects, weights)
 
-    def per_scope(per_customer: np.ndarray) -> np.ndarray:
-        inside = scopes.of_customer >= 0
-        totals = np.bincount(
-            scopes.of_customer[inside], weights=per_customer[inside], minlength=len(scopes)
-        )
-        return np.repeat(totals, n_objects)
+    def per_scope(name: str) -> np.ndarray:
+        totals = np.bincount(groups[inside], weights=per_group[name][inside], minlength=len(scopes))
+        return np.repeat(np.rint(totals).astype("int64"), n_objects)
 
-    now, before = sales[THIS], sales[PREVIOUS]
-    volume = grid(now.customer, now.obj, now.quantity).astype("int64")
-    requested = grid(now.customer, now.obj, now.requested).astype("int64")
-    cents = grid(now.customer, now.obj, now.cents).astype("int64")
-    volume_before = grid(before.customer, before.obj, before.quantity)
-    volume_year_ago = grid(year_ago.customer, year_ago.obj, year_ago.quantity)
+    volume = summed("volume")
+    requested = summed("requested")
+    cents = summed("cents")
+    volume_before = summed("volume_before")
+    volume_year_ago = summed("volume_year_ago")
 
     customers = np.repeat(scopes.customer_counts(), n_objects)
-    ordering = pairs(now.ordered).astype("int64")
-    ordering_before = pairs(before.ordered)
-    ordering_both = pairs(np.intersect1d(now.ordered, before.ordered, assume_unique=True))
+    ordering = summed("ordering")
+    ordering_before = summed("ordering_before")
+    ordering_both = summed("ordering_both")
 
-    share = ratio(volume, per_scope(now.customer_volume))
-    share_before = ratio(volume_before, per_scope(before.customer_volume))
-
+    share = ratio(volume, per_scope("total"))
+    share_before = ratio(volume_before, per_scope("total_before"))
     checked = pairs(checks.shelf_pairs)
     on_shelf = pairs(checks.shelf_pairs, checks.shelf_on)
     stock_checks = grid(checks.stock_customer, checks.stock_obj)

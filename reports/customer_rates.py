@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .frames import PREVIOUS, THIS, Frames
+from .frames import Frames
 from .rates import cents_per_unit, growth, ratio
+from .sales import MonthSales
 
 STORED = [
     "month",
@@ -41,33 +42,24 @@ STORED = [
 ]
 
 
-def customer_indicators(frames: Frames) -> pd.DataFrame:
-    """Columns of CustomerIndicator (money in cents) plus ``volume_before`` for the managers."""
+def customer_indicators(frames: Frames, sales: MonthSales | None = None) -> pd.DataFrame:
+    """Columns of CustomerIndicator (money in cents) plus ``volume_before`` for the managers.
+    ``sales``: the month's lines reduced once (reports/sales.py), built here when not given."""
+    sales = sales if sales is not None else MonthSales(frames)
     customers = frames.customers.merge(
         frames.managers[["manager_id", "team_id"]], on="manager_id", how="left"
     )
     ids = pd.Index(customers["customer_id"])
-    now = frames.lines[THIS]
-    delivered = now[now["quantity"] > 0]
-    key_ids = frames.skus.loc[frames.skus["is_key"], "sku_id"]
+    key = frames.skus["is_key"].to_numpy(dtype=bool)
 
-    def per_customer(series: pd.Series, fill=0) -> np.ndarray:
-        return series.reindex(ids, fill_value=fill).to_numpy()
-
-    sums = now.groupby("customer_id")[["quantity", "requested", "cents"]].sum()
-    volume = per_customer(sums["quantity"]).astype("int64")
-    requested = per_customer(sums["requested"]).astype("int64")
-    cents = per_customer(sums["cents"]).astype("int64")
-    before = frames.lines[PREVIOUS].groupby("customer_id")["quantity"].sum()
-    volume_before = per_customer(before).astype("int64")
+    volume = sales.volume.astype("int64")
+    requested = sales.requested.astype("int64")
+    cents = sales.cents.astype("int64")
+    volume_before = sales.volume_before.astype("int64")
 
     forecast = frames.forecasts.set_index("customer_id")["forecast"].reindex(ids).astype("Int64")
     forecast_values = forecast.to_numpy(dtype="float64", na_value=np.nan)
-
-    # inventory against the volume of the same SKUs
-    sku_volume = now.groupby(["customer_id", "sku_id"], as_index=False)["quantity"].sum()
-    stock = frames.inventory.merge(sku_volume, on=["customer_id", "sku_id"], how="left")
-    stock = stock.fillna({"quantity": 0}).groupby("customer_id")[["stock", "quantity"]].sum()
+    stock, stock_volume = _inventory(frames, sales)
 
     execution = frames.customer_execution.reindex(ids, fill_value=0).astype("int64")
     out = pd.DataFrame(
@@ -78,13 +70,9 @@ def customer_indicators(frames: Frames) -> pd.DataFrame:
             "team_id": customers["team_id"].astype("Int64").to_numpy(),
             "volume": volume,
             "amount": cents,
-            "order_days": per_customer(delivered.groupby("customer_id")["day"].nunique()),
-            "distinct_skus": per_customer(delivered.groupby("customer_id")["sku_id"].nunique()),
-            "key_skus_ordered": per_customer(
-                delivered[delivered["sku_id"].isin(key_ids)]
-                .groupby("customer_id")["sku_id"]
-                .nunique()
-            ),
+            "order_days": sales.order_days,
+            "distinct_skus": sales.ordered.sum(axis=1),
+            "key_skus_ordered": sales.ordered[:, key].sum(axis=1),
             "avg_price": cents_per_unit(cents, volume),
             "volume_change_mom": growth(volume, volume_before),
             "forecast": forecast.to_numpy(),
@@ -92,9 +80,7 @@ def customer_indicators(frames: Frames) -> pd.DataFrame:
             "forecast_error": ratio(
                 forecast_values - requested, requested, where=~np.isnan(forecast_values)
             ),
-            "inventory_to_sales": ratio(
-                per_customer(stock["stock"], fill=np.nan), per_customer(stock["quantity"])
-            ),
+            "inventory_to_sales": ratio(stock, stock_volume),
             "visits_done": execution["visits_done"].to_numpy(),
             "actions_done": execution["actions_done"].to_numpy(),
             "volume_before": volume_before,
@@ -105,3 +91,13 @@ def customer_indicators(frames: Frames) -> pd.DataFrame:
     out["forecast"] = out["forecast"].astype("Int64")
     out["team_id"] = out["team_id"].astype("Int64")
     return out
+
+
+def _inventory(frames: Frames, sales: MonthSales) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer: Σ latest inventory in M over the SKUs checked there (NaN without a
+    check), and Σ the customer's volume in M of those same SKUs."""
+    customer, stock, volume = sales.checked_stock(frames.inventory)
+    n = sales.n_customers
+    checked = np.bincount(customer, minlength=n) > 0
+    stock_sum = np.where(checked, np.bincount(customer, weights=stock, minlength=n), np.nan)
+    return stock_sum, np.bincount(customer, weights=volume, minlength=n)

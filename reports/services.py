@@ -27,6 +27,7 @@ from .frames import load_frames
 from .manager_rates import manager_indicators
 from .models import IndicatorRun, RunStatus
 from .objects import build_objects
+from .sales import MonthSales
 from .scopes import all_scopes
 from .store import replace_month
 
@@ -79,9 +80,10 @@ def indicators_compute(
             objects, members = build_objects(frames)
             scopes = all_scopes(frames)
             step(BRANDS)
-            scope_rows = scope_indicators(frames, objects, members, scopes)
+            sales = MonthSales(frames)  # the lines reduced once, for brands and customers
+            scope_rows = scope_indicators(frames, objects, members, scopes, sales)
             step(CUSTOMERS)
-            customer_rows = customer_indicators(frames)
+            customer_rows = customer_indicators(frames, sales)
             step(MANAGERS)
             manager_rows = manager_indicators(frames, customer_rows)
             step(WRITING)
