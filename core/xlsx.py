@@ -11,7 +11,9 @@ the file). The parts are written here rather than by openpyxl, whose write-only 
 cell object and an XML element per value (≈ 15 µs a cell, most of an export's time); the
 cells come out as openpyxl wrote them — inline strings, numbers as ``%.16g``, dates and times
 as Excel serials with openpyxl's default formats where the column has no date format — and
-openpyxl's helpers are reused for the number-format ids and the date serials."""
+openpyxl's helpers are reused for the number-format ids and the date serials. XlsxWriter
+(constant_memory) was tried too: 30,000 rows × 17 columns took 12.9 s there against 1.3 s
+here on the same (loaded) machine, so it is no way out."""
 
 from __future__ import annotations
 
