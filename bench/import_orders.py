@@ -17,7 +17,10 @@ Each run times, each step in a fresh child process (its peak RSS is printed):
           attached as the month's partition: what the import's write step does, without
           reading, resolving or checking the file. Shown for what parsing costs.
   import  ``import_file(kind="orders")`` of the CSV into the month (no lines yet).
-  again   the same file imported again (nothing changes).
+  again   the same file imported again (nothing changes): recognised by its digest, the
+          codes and prices it was resolved with and the untouched partition.
+  compare the same again once that record is gone (as after any write into the month):
+          the file is read, resolved, checked and compared with the month in SQL.
 After each timed write the table's contents are checked row for row against the floor's
 (EXCEPT ALL both ways on date, customer, SKU, quantities and amount; ids differ).
 Ratios are taken within each run (import/floor, again/import), then min and median.
@@ -84,7 +87,7 @@ def main() -> None:
                 f"database {db}; month {month:%Y-%m}; file: {args.lines:,} lines, "
                 f"{csv_path.stat().st_size / 1e6:.1f} MB"
             )
-            rows = {name: [] for name in ("floor", "aside", "import", "again")}
+            rows = {name: [] for name in ("floor", "aside", "import", "again", "compare")}
             rss = {name: 0 for name in rows}
             for run in range(1, args.runs + 1):
                 _reset(conn, month)
@@ -100,13 +103,16 @@ def main() -> None:
                         _keep_reference(conn, month)
                     mismatched = _mismatches(conn, month)
                     assert mismatched == 0, f"{step}: {mismatched} rows differ from the floor"
-                    if step == "again":
+                    if step in ("again", "compare"):
                         assert report["created"] == report["updated"] == 0, report
                 floor, imported, again = figures["floor"], figures["import"], figures["again"]
+                compare = figures["compare"]
                 print(
                     f"run {run}: floor {floor:6.2f} s  aside {figures['aside']:6.2f} s  "
                     f"import {imported:6.2f} s ({imported / floor:.2f}× floor)  "
-                    f"again {again:6.2f} s ({again / imported:.2f}× import)  rows agree: yes"
+                    f"again {again:6.2f} s ({again / imported:.2f}× import)  "
+                    f"compare {compare:6.2f} s ({compare / imported:.2f}× import)  "
+                    "rows agree: yes"
                 )
             _reset(conn, month)
             conn.execute("DROP TABLE IF EXISTS bench_floor_rows")
@@ -129,16 +135,19 @@ def _summary(rows, rss, lines) -> None:
         ("aside", "resolved rows, built aside"),
         ("import", f"import {lines:,} lines"),
         ("again", "re-import, unchanged"),
+        ("compare", "re-import, compared in SQL"),
     ):
         low, mid = stats(rows[step])
         print(f"{label:28s} {low:7.2f} s {mid:7.2f} s   {rss[step] / 1024:6.0f} MB")
     ratio = [i / f for i, f in zip(rows["import"], rows["floor"], strict=True)]
     aside = [i / f for i, f in zip(rows["import"], rows["aside"], strict=True)]
     again = [a / i for a, i in zip(rows["again"], rows["import"], strict=True)]
+    compare = [c / i for c, i in zip(rows["compare"], rows["import"], strict=True)]
     for label, values, target in (
         ("import / floor", ratio, 1.2),
         ("import / built aside", aside, None),
         ("re-import / import", again, 0.5),
+        ("compared re-import / import", compare, None),
     ):
         low, mid = stats(values)
         met = (
@@ -187,6 +196,10 @@ def _child(args) -> None:
             partitions.standalone_index(cursor, name)
             partitions.standalone_attach(cursor, name, month)
     else:
+        if args.step == "compare":  # as after a write into the month: no record to go by
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM markets_ordermonthimport")
+            start = time.perf_counter()
         result = import_file(kind="orders", content=data, filename="orders.csv")
         assert result.ok, (result.errors[:5], result.file_error)
         report = {
@@ -262,8 +275,8 @@ def _reset(conn, month) -> None:
     if exists:
         conn.execute(f"ALTER TABLE markets_orderline DETACH PARTITION {name}")
         conn.execute(f"DROP TABLE {name}")
-    for stale in (f"{name}_new",):
-        conn.execute(f"DROP TABLE IF EXISTS {stale}")
+    conn.execute(f"DROP TABLE IF EXISTS {name}_new")
+    conn.execute("DELETE FROM markets_ordermonthimport WHERE month = %s", [month])
 
 
 def _month_rows(month) -> str:

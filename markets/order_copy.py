@@ -24,6 +24,8 @@ on; the partition swap at the end holds a lock that readers wait for only until 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import uuid
 
 import psycopg
@@ -36,6 +38,7 @@ from core.tabular.upsert import WriteCounts
 
 from . import partitions
 from .importers import NO_PRICE, ORDER_COLUMNS, UNKNOWN_CUSTOMER, UNKNOWN_SKU
+from .models import OrderMonthImport
 
 _STAGED = ["order_date", "customer_code", "sku_code", "quantity", "requested_quantity", "amount"]
 _CHUNK = 1 << 20
@@ -71,7 +74,17 @@ def import_orders_copy(
         "resolved": f"import_order_resolved_{suffix}",
         "dates": f"import_order_dates_{suffix}",
     }
+    digest = hashlib.sha256(content).hexdigest()
     with connection.cursor() as cursor:
+        partitioned = partitions.is_partitioned(cursor)
+        if partitioned:
+            master = _master_digest(cursor)
+            if _unchanged(cursor, digest, master, replace_months) is not None:
+                if not dry_run:  # looked again under the lock imports take turns with
+                    cursor.execute("LOCK TABLE markets_orderline IN SHARE ROW EXCLUSIVE MODE")
+                known = _unchanged(cursor, digest, master, replace_months)
+                if known is not None:
+                    return [], 0, 0, known, WriteCounts(unchanged=known)
         cursor.execute("SET LOCAL work_mem = '256MB'")
         # Parallel workers each rebuilt the whole duplicate-key hash table: slower, not faster.
         cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
@@ -97,8 +110,9 @@ def import_orders_copy(
         counts = WriteCounts()
         if not errors and not dry_run:
             cursor.execute("LOCK TABLE markets_orderline IN SHARE ROW EXCLUSIVE MODE")
-            if partitions.is_partitioned(cursor):
-                counts = _write_months(cursor, tables, replace=replace_months)
+            if partitioned:
+                counts, written = _write_months(cursor, tables, replace=replace_months)
+                _mark(cursor, written, digest, master, rows_total)
             else:
                 counts = _write_plain(cursor, tables["resolved"], replace=replace_months)
             counts.unchanged = rows_total - counts.created - counts.updated
@@ -106,8 +120,66 @@ def import_orders_copy(
     return errors, error_count, bad_rows, rows_total, counts
 
 
-def _write_months(cursor, tables: dict[str, str], *, replace: bool) -> WriteCounts:
+def _master_digest(cursor) -> str:
+    """What resolving a file depends on besides the file: customer and SKU codes and ids,
+    SKU wholesale prices (the default amount)."""
+    cursor.execute(
+        "SELECT md5((SELECT string_agg(code || ':' || id, ',' ORDER BY id) "
+        "FROM customers_customer) || '|' || (SELECT string_agg(code || ':' || id || ':' "
+        "|| coalesce(wholesale_price::text, ''), ',' ORDER BY id) FROM brands_sku))"
+    )
+    return cursor.fetchone()[0] or ""
+
+
+def _unchanged(cursor, digest: str, master: str, replace: bool) -> int | None:
+    """The file's row count if importing it would change nothing: the same file was the
+    last written into each of its months, resolved with the same codes, ids and prices, and
+    nothing has written into those months since (their marks are still there, their
+    partitions the same tables). A replace also needs each month to hold only that file's
+    lines. None otherwise."""
+    marks = list(OrderMonthImport.objects.filter(content_sha256=digest))
+    if not marks or len(marks) != marks[0].file_months:
+        return None
+    if any(m.master_sha256 != master or (replace and not m.exact) for m in marks):
+        return None
+    names = partitions.month_partitions(cursor)
+    for mark in marks:
+        if mark.month not in names:
+            return None
+        cursor.execute("SELECT %s::regclass::oid", [names[mark.month]])
+        if cursor.fetchone()[0] != mark.partition_oid:
+            return None
+    return marks[0].rows_total
+
+
+def _mark(cursor, written, digest: str, master: str, rows_total: int) -> None:
+    """Remember the file each month was just written from (see ``_unchanged``)."""
+    names = partitions.month_partitions(cursor)
+    marks = []
+    for month, exact in written:
+        cursor.execute("SELECT %s::regclass::oid", [names[month]])
+        marks.append(
+            OrderMonthImport(
+                month=month,
+                content_sha256=digest,
+                master_sha256=master,
+                partition_oid=cursor.fetchone()[0],
+                file_months=len(written),
+                rows_total=rows_total,
+                exact=exact,
+            )
+        )
+    OrderMonthImport.objects.filter(month__in=[m for m, _ in written]).delete()
+    OrderMonthImport.objects.bulk_create(marks)
+
+
+def _write_months(
+    cursor, tables: dict[str, str], *, replace: bool
+) -> tuple[WriteCounts, list[tuple[dt.date, bool]]]:
+    """Returns what was written and each month written, with whether it now holds exactly
+    the file's lines."""
     counts = WriteCounts()
+    written = []
     resolved = tables["resolved"]
     # the file's months, from its few distinct dates (all valid: there were no errors)
     cursor.execute(f"SELECT DISTINCT date_trunc('month', day)::date FROM {tables['dates']}")
@@ -132,6 +204,7 @@ def _write_months(cursor, tables: dict[str, str], *, replace: bool) -> WriteCoun
             counts.created += cursor.rowcount
             partitions.standalone_index(cursor, fresh)
             swaps.append((fresh, month, name, waiting))
+            written.append((month, True))
             continue
         if name is None:
             name = partitions.month_partition_ensure(month, cursor)
@@ -145,6 +218,7 @@ def _write_months(cursor, tables: dict[str, str], *, replace: bool) -> WriteCoun
         if new:
             cursor.execute(_INSERT_SQL.format(**sql, sequence=partitions.SEQUENCE))
             counts.created += cursor.rowcount
+        written.append((month, False))
     # last, so that the locks readers wait for are held only until commit
     for fresh, month, name, waiting in swaps:
         if name:
@@ -154,7 +228,7 @@ def _write_months(cursor, tables: dict[str, str], *, replace: bool) -> WriteCoun
                 f"DELETE FROM {partitions.DEFAULT} WHERE {partitions.month_bounds_sql(month)}"
             )
         partitions.standalone_attach(cursor, fresh, month)
-    return counts
+    return counts, written
 
 
 def _has_lines(cursor, table: str) -> bool:

@@ -78,6 +78,17 @@ def standalone_create(cursor, name: str, month: dt.date) -> None:
     cursor.execute(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING CONSTRAINTS)")
     bounds = month_bounds_sql(month)
     cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_bounds CHECK ({bounds})")
+    if _trigger_function(cursor):
+        trigger_add(cursor, name)
+
+
+def trigger_add(cursor, table: str) -> None:
+    """The statement trigger removing the import marks a write to ``table`` may concern
+    (models.OrderMonthImport; statement triggers are not inherited by partitions)."""
+    cursor.execute(
+        f"CREATE TRIGGER {table}_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+        f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION markets_orderline_written()"
+    )
 
 
 def standalone_index(cursor, name: str) -> None:
@@ -97,6 +108,8 @@ def standalone_attach(cursor, name: str, month: dt.date) -> None:
     final = partition_name(month)
     if name != final:
         cursor.execute(f"ALTER TABLE {name} RENAME TO {final}")
+        if _trigger_function(cursor):
+            cursor.execute(f"ALTER TRIGGER {name}_written ON {final} RENAME TO {final}_written")
         cursor.execute(f"ALTER TABLE {final} RENAME CONSTRAINT {name}_bounds TO {final}_bounds")
         for index in ("pkey", "key", "date_id_idx"):
             cursor.execute(f"ALTER INDEX {name}_{index} RENAME TO {final}_{index}")
@@ -104,6 +117,12 @@ def standalone_attach(cursor, name: str, month: dt.date) -> None:
         f"ALTER TABLE {PARENT} ATTACH PARTITION {final} "
         f"FOR VALUES FROM ('{month:%Y-%m-%d}') TO ('{next_month(month):%Y-%m-%d}')"
     )
+
+
+def _trigger_function(cursor) -> bool:
+    """Whether migration 0004 has run (migration 0003 builds partitions before it)."""
+    cursor.execute("SELECT to_regproc('markets_orderline_written') IS NOT NULL")
+    return cursor.fetchone()[0]
 
 
 def partition_drop(cursor, month: dt.date) -> None:

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.models.deletion import ProtectedError
+from django.test.utils import CaptureQueriesContext
 
 from imports.services import import_file
 from markets import partitions
@@ -354,3 +355,64 @@ def test_import_data_replaces_months_on_request(master, tmp_path):
     assert lines(OCT) == [(dt.date(2026, 10, 3), "C3", "S2", 1, 1, Decimal("100.50"))]
     with pytest.raises(CommandError, match="只有订单导入"):
         call_command("import_data", "forecasts", str(path), "--replace-months")
+
+
+# --- an unchanged file is recognised by its digest ------------------------------------------
+
+
+def staged(queries):
+    return [q["sql"] for q in queries if "CREATE UNLOGGED TABLE" in q["sql"]]
+
+
+def test_an_unchanged_file_is_not_read_again(pg, master):
+    load(OCT_FILE)
+    with CaptureQueriesContext(connection) as queries:
+        counts = load(OCT_FILE)
+    assert (counts.created, counts.updated, counts.unchanged) == (0, 0, 3)
+    assert staged(queries) == []
+    # a replace by the file a month was built from is unchanged too
+    with CaptureQueriesContext(connection) as queries:
+        counts = load(OCT_FILE, replace_months=True)
+    assert (counts.created, counts.unchanged) == (0, 3) and staged(queries) == []
+
+
+def test_a_write_since_the_import_makes_the_file_compared_again(pg, master):
+    load(SEPT_FILE)
+    load(OCT_FILE)
+    OrderLine.objects.filter(customer__code="C1", sku__code="S1", order_date__gte=OCT).update(
+        quantity=1
+    )
+    counts = load(OCT_FILE)  # compared, and the line put back
+    assert (counts.created, counts.updated, counts.unchanged) == (0, 1, 2)
+    assert (
+        OrderLine.objects.get(customer__code="C1", sku__code="S1", order_date__gte=OCT).quantity
+        == 10
+    )
+    # written straight into a partition: only that month's mark goes
+    load(SEPT_FILE)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE markets_orderline_y2026m10 SET quantity = quantity + 1")
+    with CaptureQueriesContext(connection) as queries:
+        assert load(SEPT_FILE).unchanged == 2
+    assert staged(queries) == []
+    counts = load(OCT_FILE)
+    assert (counts.updated, counts.unchanged) == (3, 0)
+
+
+def test_a_changed_wholesale_price_makes_the_file_compared_again(pg, master):
+    load(OCT_FILE)
+    master["skus"][1].wholesale_price = Decimal("110.00")
+    master["skus"][1].save()
+    counts = load(OCT_FILE)  # the line without an amount takes the new price
+    assert (counts.created, counts.updated, counts.unchanged) == (0, 1, 2)
+    assert OrderLine.objects.get(sku__code="S2").amount == Decimal("550.00")
+
+
+def test_a_month_merged_into_is_replaced_in_full(pg, master):
+    OrderLineFactory(
+        customer=master["customers"][2], sku=master["skus"][1], order_date=dt.date(2026, 10, 7)
+    )
+    load(OCT_FILE)  # merged with the line already there: the month holds 4 lines
+    assert len(lines(OCT)) == 4
+    counts = load(OCT_FILE, replace_months=True)
+    assert counts.created == 3 and len(lines(OCT)) == 3
