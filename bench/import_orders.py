@@ -208,6 +208,9 @@ def _child(args) -> None:
             "unchanged": result.counts.unchanged,
         }
     report["seconds"] = time.perf_counter() - start
+    # this process's own peak (the high-water mark of its memory after exec)
+    status = Path("/proc/self/status").read_text()
+    report["peak_kb"] = int(status.split("VmHWM:")[1].split()[0])
     print(json.dumps(report))
 
 
@@ -226,12 +229,10 @@ def _run_child(step, url, work, month):
         cwd=ROOT,
     )
     output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
+    if process.wait():
         raise SystemExit(f"step {step} failed")
     report = json.loads(output.decode().strip().splitlines()[-1])
-    return report["seconds"], usage.ru_maxrss, report
+    return report["seconds"], report["peak_kb"], report
 
 
 # --- set-up, reference rows, checks ------------------------------------------------------

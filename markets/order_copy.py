@@ -102,7 +102,6 @@ def import_orders_copy(
         rows_total = cursor.rowcount
         if rows_total == 0:
             raise ImportFileError(_("文件没有数据行。"))
-        cursor.execute(f"ANALYZE {tables['resolved']}")
         cursor.execute(_ERRORS_SQL.format(**tables), {**_PATTERNS, "max_errors": max_errors})
         found = cursor.fetchall()
         errors = [_row_error(*row[:5]) for row in found]
@@ -185,7 +184,7 @@ def _write_months(
     cursor.execute(f"SELECT DISTINCT date_trunc('month', day)::date FROM {tables['dates']}")
     months = sorted(row[0] for row in cursor.fetchall())
     existing = partitions.month_partitions(cursor)
-    swaps = []
+    swaps, analysed = [], False
     for month in months:
         name = existing.get(month)
         waiting = partitions.default_has_month(cursor, month)
@@ -206,6 +205,9 @@ def _write_months(
             swaps.append((fresh, month, name, waiting))
             written.append((month, True))
             continue
+        if not analysed:  # a comparison's plan depends on how many lines the file holds
+            cursor.execute(f"ANALYZE {resolved}")
+            analysed = True
         if name is None:
             name = partitions.month_partition_ensure(month, cursor)
         bounds = partitions.month_bounds_sql(month, "r.")
