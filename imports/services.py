@@ -59,14 +59,20 @@ def import_file(
     dry_run: bool = False,
     use_copy: bool | None = None,
     max_rows: int | None = None,
+    replace_months: bool = False,
 ) -> ImportResult:
     """Validate the whole file; write it only if every row is good. ``use_copy`` picks the
     kind's bulk path if it has one (``Importer.copy``, the PostgreSQL COPY of orders;
     default: whenever the database is PostgreSQL).
     ``max_rows``: data rows the file may hold (default IMPORT_MAX_ROWS); an .xlsx that
-    would expand past IMPORT_MAX_UNZIPPED_BYTES is refused before it is opened."""
+    would expand past IMPORT_MAX_UNZIPPED_BYTES is refused before it is opened.
+    ``replace_months`` (orders only): every month the file holds keeps exactly the file's
+    lines; that month's other lines are removed (on PostgreSQL its partition is swapped)."""
     if kind not in IMPORTERS:
         raise ValueError(kind)
+    if replace_months and kind != "orders":
+        raise ValueError(f"{kind} cannot replace months")
+    write_options = {"replace_months": True} if replace_months else {}
     result = ImportResult(kind=kind, dry_run=dry_run)
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
@@ -75,9 +81,9 @@ def import_file(
         with transaction.atomic():
             bulk_copy = IMPORTERS[kind].copy
             if bulk_copy is not None and use_copy:
-                _run_copy(result, bulk_copy, content, filename, max_rows)
+                _run_copy(result, bulk_copy, content, filename, max_rows, write_options)
             else:
-                _run_portable(result, content, filename, max_rows)
+                _run_portable(result, content, filename, max_rows, write_options)
             if not result.ok or dry_run:
                 transaction.set_rollback(True)
     except ImportFileError as exc:
@@ -87,7 +93,9 @@ def import_file(
     return result
 
 
-def _run_portable(result: ImportResult, content: bytes, filename: str, max_rows: int) -> None:
+def _run_portable(
+    result: ImportResult, content: bytes, filename: str, max_rows: int, write_options: dict
+) -> None:
     importer = IMPORTERS[result.kind]
     table = Table(read_upload(content, filename, max_rows=max_rows), importer.columns)
     result.rows_total = len(table)
@@ -97,11 +105,16 @@ def _run_portable(result: ImportResult, content: bytes, filename: str, max_rows:
     result.errors = table.sorted_errors()
     result.error_count, result.bad_row_count = table.error_count, table.bad_row_count
     if result.ok and not result.dry_run:
-        result.counts = importer.write(clean)
+        result.counts = importer.write(clean, **write_options)
 
 
 def _run_copy(
-    result: ImportResult, bulk_copy: BulkCopy, content: bytes, filename: str, max_rows: int
+    result: ImportResult,
+    bulk_copy: BulkCopy,
+    content: bytes,
+    filename: str,
+    max_rows: int,
+    write_options: dict,
 ) -> None:
     (
         result.errors,
@@ -113,6 +126,7 @@ def _run_copy(
         _as_csv(content, filename, max_rows),
         dry_run=result.dry_run,
         max_errors=settings.IMPORT_MAX_ERRORS,
+        **write_options,
     )
 
 

@@ -1,9 +1,11 @@
 """The ``orders`` and ``forecasts`` imports (DESIGN.md §6). On PostgreSQL, orders take the
 COPY path in ``order_copy.py``; this module is the portable path and the shared contract."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +15,7 @@ from core.tabular.upsert import WriteCounts, upsert_frame
 from customers.selectors import customer_ids_by_code
 
 from .models import Forecast, OrderLine
+from .partitions import next_month
 
 ORDER_COLUMNS = [
     Column("order_date", ("订单日期", "日期"), required=True),
@@ -69,8 +72,16 @@ def validate_orders(table: Table) -> pd.DataFrame:
     return clean
 
 
-def write_orders(clean: pd.DataFrame) -> WriteCounts:
+def write_orders(clean: pd.DataFrame, *, replace_months: bool = False) -> WriteCounts:
+    """Upsert by natural key; ``replace_months``: the file's months are emptied first, so
+    they end up holding the file's lines only, all counted as created (as on PostgreSQL,
+    where the month's partition is swapped for one built from the file)."""
     dates = clean["order_date"]
+    if replace_months:
+        in_months = Q()
+        for month in {dt.date(d.year, d.month, 1) for d in dates}:
+            in_months |= Q(order_date__gte=month, order_date__lt=next_month(month))
+        OrderLine.objects.filter(in_months)._raw_delete(OrderLine.objects.db)
     return upsert_frame(
         model=OrderLine,
         frame=clean,

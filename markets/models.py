@@ -177,3 +177,29 @@ CHECK_MODELS = {
     "inventory": (InventoryCheck, "quantity"),
     "price": (PriceCheck, "price"),
 }
+
+
+class OrderMonthImport(models.Model):
+    """Which file a month's order lines were last written from (the PostgreSQL import,
+    markets/order_copy.py): the file's SHA-256, a digest of the customer and SKU codes, ids
+    and prices it was resolved with, and the month's partition. A file imported again
+    unchanged, with the same codes and prices, into partitions nobody has written since is
+    unchanged by definition and is not read again. Any write to the order lines removes the
+    marks it may concern (a trigger on the table and each partition, migration 0004)."""
+
+    month = models.DateField(_("月份"), unique=True)
+    content_sha256 = models.CharField(max_length=64)
+    master_sha256 = models.CharField(max_length=64)
+    partition_oid = models.BigIntegerField()
+    file_months = models.PositiveSmallIntegerField()
+    rows_total = models.PositiveIntegerField()
+    # the month holds exactly the file's lines (a new or replaced month)
+    exact = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("订单月份导入记录")
+        verbose_name_plural = _("订单月份导入记录")
+        indexes = [models.Index(fields=["content_sha256"], name="ordermonth_sha_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.content_sha256[:12]}"

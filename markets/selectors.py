@@ -64,9 +64,13 @@ def order_line_count() -> tuple[int, bool]:
     from the last ANALYZE is given instead, flagged as approximate."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # partitioned by month: the sum over the partitions (a plain table: its own)
             cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [OrderLine._meta.db_table],
+                "SELECT coalesce((SELECT sum(greatest(c.reltuples, 0)) "
+                "FROM pg_partition_tree(%(t)s::regclass) p JOIN pg_class c ON c.oid = p.relid "
+                "WHERE p.isleaf), (SELECT reltuples FROM pg_class WHERE oid = %(t)s::regclass)"
+                ")::bigint",
+                {"t": OrderLine._meta.db_table},
             )
             estimate = cursor.fetchone()[0]
         if estimate >= EXACT_COUNT_BELOW:

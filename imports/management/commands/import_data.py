@@ -22,6 +22,12 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="validate and report, write nothing"
         )
         parser.add_argument(
+            "--replace-months",
+            action="store_true",
+            help="orders only: each month in the file keeps exactly the file's lines "
+            "(the month's other lines are removed)",
+        )
+        parser.add_argument(
             "--max-rows",
             type=int,
             default=None,
@@ -29,15 +35,18 @@ class Command(BaseCommand):
             "raise it for a bigger CSV",
         )
 
-    def handle(self, *args, kind, file, dry_run, max_rows, **options):
+    def handle(self, *args, kind, file, dry_run, max_rows, replace_months, **options):
         if not file.is_file():
             raise CommandError(_("找不到文件：%(path)s") % {"path": file})
+        if replace_months and kind != "orders":
+            raise CommandError(_("只有订单导入可以替换整月数据。"))
         result = import_file(
             kind=kind,
             content=file.read_bytes(),
             filename=file.name,
             dry_run=dry_run,
             max_rows=max_rows,
+            replace_months=replace_months,
         )
         if result.file_error:
             raise CommandError(result.file_error)
