@@ -1,5 +1,9 @@
-"""Benchmark: the two large exports at city scale (PostgreSQL), each next to a reference that
-does the same work by a straightforward route, measured in the same run.
+"""Benchmark: the two large exports at city scale (PostgreSQL), each next to a second route that
+does the same work by a straightforward way (pandas and openpyxl), measured in the same run.
+
+The second route is there to check the files, cell by cell, not as a bound: it spends most of
+its time in openpyxl's per-cell work (≈ 15 µs a cell), so a ratio against it would flatter the
+export and none is printed. The exports are judged by the issue's absolute targets.
 
     .venv/bin/python bench/exports.py --db work135_out [--pg postgresql://postgres@127.0.0.1:5432]
         [--runs 3] [--month 2026-11]
@@ -77,9 +81,6 @@ def main() -> None:
                     f"extra memory {result['extra_mb']:6.1f} MB   {result['rows']:,} rows",
                     flush=True,
                 )
-            for kind in TARGETS:
-                ratio = results[kind][-1]["seconds"] / results[f"{kind}-reference"][-1]["seconds"]
-                print(f"  {kind} / reference (this run): {ratio:.2f}×")
         print()
         agree = {
             kind: _compare(Path(tmp) / f"{kind}.xlsx", Path(tmp) / f"{kind}-reference.xlsx")
@@ -132,16 +133,11 @@ def _summary(results: dict, agree: dict, month: str, loads: list[float]) -> None
             f"{cpu:7.2f}s {extra:8.1f}  {results[name][0]['rows']:,}"
         )
     for kind, target in TARGETS.items():
-        ratios = [
-            r["seconds"] / ref["seconds"]
-            for r, ref in zip(results[kind], results[f"{kind}-reference"], strict=True)
-        ]
         median = statistics.median(r["seconds"] for r in results[kind])
         extra = max(r["extra_mb"] for r in results[kind])
         met = median <= target and extra <= TARGET_EXTRA_MB and agree[kind]
         print(
-            f"  {kind}: ratio to reference min {min(ratios):.2f}× median "
-            f"{statistics.median(ratios):.2f}×; target ≤ {target:.0f} s and ≤ "
+            f"  {kind}: target ≤ {target:.0f} s and ≤ "
             f"{TARGET_EXTRA_MB} MB: {'met' if met else 'NOT met'} (median {median:.2f} s, "
             f"{extra:.1f} MB; files {'agree' if agree[kind] else 'DISAGREE'})"
         )
