@@ -16,6 +16,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from itertools import groupby
 from string import Template
 
@@ -284,6 +285,7 @@ def _fit(fields: list[str]) -> bool:
     return all(_ems(text) < FIELD_EMS for text in fields)
 
 
+@lru_cache(4096)  # the same texts (SKU names, blanks) come back on every customer
 def _ems(text: str) -> float:
     """The width of ``text`` in ems of the sheet's font, Noto Sans CJK, rounded up."""
     return sum(_char_ems(ch) for ch in text)

@@ -222,14 +222,22 @@ def skus_ordered_by_customer(
     *, customer_ids, sku_ids, first: dt.date, before: dt.date
 ) -> dict[int, list[int]]:
     """customer id → the ids among ``sku_ids`` it ordered from ``first`` up to (not
-    including) ``before``, most cartons first: one aggregation."""
+    including) ``before``, most cartons first: one aggregation.
+
+    The lines are found by customer and a range of ``order_date`` (on PostgreSQL only the
+    month partitions of that range are read) on the (customer, order_date, SKU) key; the
+    SKUs are a filter on the lines found (``sku_id + 0``), not a condition of the index
+    scan: with both lists in the index condition PostgreSQL descends the index once per
+    customer × SKU pair (136 × 38 for a week's sheet, 28,000 pages read, 55 ms) instead of
+    once per customer (740 pages, 18 ms)."""
     rows = (
         OrderLine.objects.filter(
             customer_id__in=customer_ids,
-            sku_id__in=sku_ids,
             order_date__gte=first,
             order_date__lt=before,
         )
+        .alias(sku_filtered=F("sku_id") + 0)
+        .filter(sku_filtered__in=sku_ids)
         .values("customer_id", "sku_id")
         .annotate(volume=Sum("quantity"))
         .order_by("customer_id", "-volume", "sku_id")

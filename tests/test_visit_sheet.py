@@ -277,3 +277,31 @@ def test_a_bad_date_is_not_found(client, two_teams, url):
 def test_signing_in_is_required(client, day):
     response = client.get(DAY_URL)
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_skus_ordered_by_customer_sums_the_given_skus_in_the_months():
+    """The sheet's "SKUs the customer sells": per customer, only the SKUs asked for, ordered
+    in [first, before), most cartons first (the SKU filter is applied to the lines found by
+    customer and date, not to the index scan: the answer must not change)."""
+    from markets.selectors import skus_ordered_by_customer
+
+    shop, other = CustomerFactory(), CustomerFactory()
+    big, small, not_asked = SkuFactory(), SkuFactory(), SkuFactory()
+    OrderLineFactory(customer=shop, sku=small, order_date=dt.date(2026, 9, 1), quantity=5)
+    OrderLineFactory(customer=shop, sku=big, order_date=dt.date(2026, 10, 3), quantity=20)
+    OrderLineFactory(customer=shop, sku=small, order_date=dt.date(2026, 11, 30), quantity=5)
+    OrderLineFactory(customer=shop, sku=not_asked, order_date=dt.date(2026, 10, 3), quantity=99)
+    # outside the months: the day before and the first day of the sheet's month
+    OrderLineFactory(customer=shop, sku=small, order_date=dt.date(2026, 8, 31), quantity=50)
+    OrderLineFactory(customer=shop, sku=small, order_date=dt.date(2026, 12, 1), quantity=50)
+    OrderLineFactory(customer=other, sku=small, order_date=dt.date(2026, 10, 3), quantity=1)
+
+    sold = skus_ordered_by_customer(
+        customer_ids=[shop.pk],
+        sku_ids=[big.pk, small.pk],
+        first=dt.date(2026, 9, 1),
+        before=dt.date(2026, 12, 1),
+    )
+
+    assert sold == {shop.pk: [big.pk, small.pk]}  # 20 cartons before 10; not_asked left out
