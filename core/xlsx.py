@@ -251,7 +251,8 @@ class _Styles:
         return self.formats[number_format]
 
     def xml(self) -> str:
-        custom, xfs = [], []
+        custom: list[str] = []
+        xfs: list[str] = []
         for code in self.formats:
             format_id = BUILTIN_FORMATS_REVERSE.get(code)
             if format_id is None:
