@@ -32,6 +32,7 @@ from brands.models import Sku
 from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
 from core.pdf import FONTS, NO_FETCHING, collecting_once
+from core.workdays import calendar_days
 from customers.models import Customer
 from markets.selectors import last_checks_before, skus_ordered_by_customer
 
@@ -177,7 +178,9 @@ def week_sheet(*, user: User, username: str, date: dt.date) -> Sheet:
         manager = cycle.manager
         days += sheet_data(cycle=cycle, dates=list(part), arranged_only=True)
     printed = [day for day in days if day.by_plan and day.customers]
-    left_out = [day.date for day in days if not day.by_plan]
+    # a day off with nothing arranged has no sheet to print on the day either
+    calendar = calendar_days(dates[0], dates[-1])
+    left_out = [day.date for day in days if not day.by_plan and calendar[day.date].is_workday]
     return Sheet(manager, dates[0], dates[-1], printed, left_out)
 
 

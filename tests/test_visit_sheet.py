@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import CalendarDay
 from cycle.models import PlanStatus
 from cycle.visit_sheet import SheetCustomer, SkuCheck
 from tests.factories import (
@@ -204,8 +205,19 @@ def test_week_sheet_prints_each_days_customers(client, two_teams, day, tmp_path)
     assert "2026-11-03 星期二" in text and "兴隆烟酒店" in text
     assert "2026-11-05 星期四" in text and "周四要去的超市" in text
     assert "下周才去的商店" not in text
-    # days without an arranged customer are named, not filled with every customer due
-    assert "11-02、11-04、11-06、11-07、11-08" in text
+    # workdays without an arranged customer are named, not filled with every customer due;
+    # the weekend is off by the work calendar
+    assert "11-02、11-04、11-06" in text and "11-07" not in text
+
+
+def test_the_week_sheet_names_only_workdays_by_the_calendar(client, two_teams, day, tmp_path):
+    """A holiday on a weekday is not to be printed on the day; a make-up Saturday is."""
+    CalendarDay.objects.create(date=dt.date(2026, 11, 4), is_workday=False, name="节日")
+    CalendarDay.objects.create(date=dt.date(2026, 11, 7), is_workday=True, name="调休上班")
+    client.force_login(two_teams["cm"]["a1"])
+    text = run_tool("pdftotext", client.get("/visits/week/2026-11-05/sheet.pdf").content, tmp_path)
+    assert "11-02、11-05、11-06、11-07" in text
+    assert "11-04" not in text and "11-08" not in text
 
 
 def test_week_across_two_months_reads_both_plans(client, two_teams, tmp_path):
