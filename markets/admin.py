@@ -9,8 +9,17 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_lists import LargeTableAdmin, ReferenceSearchMixin, month_filter
+from core.read_only_admin import ReadOnlyAdmin
 
-from .models import Forecast, InventoryCheck, MarketInfo, OrderLine, PriceCheck, ShelfCheck
+from .models import (
+    Forecast,
+    InventoryCheck,
+    MarketInfo,
+    OrderLine,
+    OrderMonthImport,
+    PriceCheck,
+    ShelfCheck,
+)
 
 # exact codes and name prefixes: the customer and SKU tables answer them in milliseconds
 REFERENCE_SEARCH = ["customer__code__exact", "customer__name__startswith"]
@@ -106,3 +115,31 @@ class MarketInfoAdmin(ObservationAdmin):
     list_display = ["observed_at", "customer", "content", "recorded_by"]
     search_fields = [*REFERENCE_SEARCH, "content"]
     search_help_text = _("输入完整的客户编码、客户名称的开头几个字，或市场信息中的文字。")
+
+
+@admin.register(OrderMonthImport)
+class OrderMonthImportAdmin(ReadOnlyAdmin):
+    """Which file each month's order lines were last imported from (PostgreSQL): what lets an
+    unchanged file be recognised without reading it. Written by the order import only and
+    forgotten by a trigger on any write to the month's lines, so never edited here."""
+
+    list_display = ["month", "lines", "months_in_file", "whole_month", "file_digest"]
+    ordering = ["-month"]
+    search_fields = ["content_sha256__startswith"]
+    search_help_text = _("输入文件 SHA-256 的开头几位。")
+
+    @admin.display(description=_("文件行数"), ordering="rows_total")
+    def lines(self, obj):
+        return obj.rows_total
+
+    @admin.display(description=_("文件所含月份数"))
+    def months_in_file(self, obj):
+        return obj.file_months
+
+    @admin.display(description=_("整月替换"), boolean=True)
+    def whole_month(self, obj):
+        return obj.exact
+
+    @admin.display(description=_("文件 SHA-256"))
+    def file_digest(self, obj):
+        return obj.content_sha256
