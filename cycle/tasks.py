@@ -8,7 +8,7 @@ from celery import shared_task
 from core.months import parse_month
 
 from .models import WarningTrigger
-from .strategy.store import warnings_compute, warnings_recompute_later
+from .strategy.store import warning_runs_sweep, warnings_compute, warnings_recompute_later
 
 
 @shared_task(acks_late=True)
@@ -25,3 +25,9 @@ def compute_warnings(
 def after_indicators(*, month: dt.date) -> None:
     """The hook ``REPORTS_MONTH_WRITTEN``: the indicator job has written ``month``."""
     warnings_recompute_later(month=month, trigger=WarningTrigger.INDICATORS)
+
+
+@shared_task
+def sweep_stale_warning_runs() -> int:
+    """Every few minutes: warning runs whose worker died are recorded failed."""
+    return warning_runs_sweep()

@@ -16,7 +16,7 @@ from cycle.selectors.warnings import manager_warnings, team_warning_counts
 from cycle.services.visits import visit_check_in, visit_check_out, visit_open
 from cycle.strategy import engine
 from cycle.strategy.engine import warnings_evaluate, warnings_summary
-from cycle.strategy.store import warnings_compute
+from cycle.strategy.store import warning_runs_sweep, warnings_compute
 from reports.services import indicators_compute
 from tests.factories import CustomerFactory, OrderLineFactory, SkuFactory
 
@@ -119,6 +119,27 @@ def test_a_recompute_replaces_the_month_and_a_failure_keeps_the_rows(month, monk
     assert failed.status == "failed" and "boom" in failed.error
     assert StoredWarning.objects.filter(month=M).count() == before
     assert set(WarningStamp.objects.filter(month=M).values_list("run", flat=True)) == {again.pk}
+
+
+def test_a_run_whose_worker_died_is_recorded_failed_and_the_rows_stay(month, settings):
+    on_commit(indicators_compute, month=M)
+    done = WarningRun.objects.get(month=M, status="succeeded")
+    rows = StoredWarning.objects.filter(month=M).count()
+    settings.JOB_STALE_AFTER_SECONDS = 300
+    now = timezone.now()
+    dead = WarningRun.objects.create(
+        month=M, trigger="manual", status="running", started_at=now - dt.timedelta(minutes=6)
+    )
+    alive = WarningRun.objects.create(
+        month=M, trigger="manual", status="running", started_at=now - dt.timedelta(minutes=1)
+    )
+    assert warning_runs_sweep() == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == "failed" and "后台进程中断" in dead.error and dead.finished_at
+    assert alive.status == "running"
+    assert StoredWarning.objects.filter(month=M).count() == rows
+    assert set(WarningStamp.objects.filter(month=M).values_list("run", flat=True)) == {done.pk}
 
 
 def test_a_month_without_indicators_stores_nothing(month):

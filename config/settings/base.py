@@ -354,6 +354,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep_stale_jobs",
         "schedule": crontab(minute="*/5"),
     },
+    "warnings-runs-sweep": {
+        "task": "cycle.tasks.sweep_stale_warning_runs",
+        "schedule": crontab(minute="*/5"),
+    },
     "imports-jobs-sweep": {
         "task": "imports.tasks.sweep_stale_import_jobs",
         "schedule": crontab(minute="*/5"),

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.policy import customer_managers
+from core.heartbeat import running_stale_before, stale_message
 from core.months import month_start
 from customers.selectors import active_customers
 
@@ -121,6 +122,16 @@ def warnings_compute(
         run.save(update_fields=["status", "error", "finished_at"])
         raise
     return run
+
+
+def warning_runs_sweep() -> int:
+    """Record the runs whose worker died mid-computation as failed; how many. A run has no
+    heartbeat: it is short (seconds to a couple of minutes a city month), so one still
+    running after JOB_STALE_AFTER_SECONDS lost its worker. Its month keeps the rows of the
+    last run that finished."""
+    return WarningRun.objects.filter(
+        status=WarningRunStatus.RUNNING, started_at__lt=running_stale_before()
+    ).update(status=WarningRunStatus.FAILED, error=stale_message(), finished_at=timezone.now())
 
 
 def warnings_recompute_later(
