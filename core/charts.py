@@ -85,6 +85,20 @@ def _month_labels(month: dt.date, index: int) -> tuple[str, str]:
 # --- columns: one bar a month ---------------------------------------------------------------
 
 
+class MonthAxis:
+    """The month labels under a monthly chart's baseline (``MM``, the year under some)."""
+
+    baseline: float
+
+    @property
+    def label_y(self) -> float:
+        return self.baseline + SMALL + 3
+
+    @property
+    def sublabel_y(self) -> float:
+        return self.baseline + 2 * SMALL + 5
+
+
 @dataclass(frozen=True)
 class Column:
     label: str  # under the bar: the month ("03")
@@ -101,7 +115,7 @@ class Column:
 
 
 @dataclass(frozen=True)
-class ColumnChart:
+class ColumnChart(MonthAxis):
     width: int
     height: int
     columns: list[Column]
@@ -109,14 +123,6 @@ class ColumnChart:
     title: str
     summary: str
     empty: bool
-
-    @property
-    def label_y(self) -> float:
-        return self.baseline + SMALL + 3
-
-    @property
-    def sublabel_y(self) -> float:
-        return self.baseline + 2 * SMALL + 5
 
 
 def column_chart(
@@ -177,7 +183,7 @@ class LinePoint:
 
 
 @dataclass(frozen=True)
-class LineChart:
+class LineChart(MonthAxis):
     width: int
     height: int
     points: list[LinePoint]
@@ -188,14 +194,6 @@ class LineChart:
     title: str
     summary: str
     empty: bool
-
-    @property
-    def label_y(self) -> float:
-        return self.baseline + SMALL + 3
-
-    @property
-    def sublabel_y(self) -> float:
-        return self.baseline + 2 * SMALL + 5
 
 
 def line_chart(
