@@ -324,7 +324,7 @@ def _job(url: str, month: dt.date) -> dict:
     from django.conf import settings
 
     from reports import frames as frames_module
-    from reports import services, store
+    from reports import services, shards, store
 
     # the stored warnings the job then queues (eagerly here, without Redis) are measured by
     # bench/analysis_pages.py; the reference computes indicators only
@@ -351,9 +351,8 @@ def _job(url: str, month: dt.date) -> dict:
         setattr(module, name, wrapper)
 
     timed(frames_module, "load_lines", "load_lines (one month)")
-    timed(services, "load_frames", "load_frames (all)")
-    timed(services, "build_objects", "build_objects")
-    timed(services, "all_scopes", "all_scopes")
+    timed(shards, "load_frames", "load_frames (all)")
+    timed(shards, "month_assemble", "month_assemble (objects, scopes)", "manager indicators")
     timed(services, "replace_month", "replace_month (all)", "writing")
     timed(store, "insert_rows", "COPY", "writing")
 

@@ -44,3 +44,24 @@ def enqueue(task, *args, on_failure: Callable[[str], object]) -> None:
                 logger.exception("could not record that %s%r was not queued", task.name, args)
 
     transaction.on_commit(publish)
+
+
+def enqueue_group(signatures: list, *, on_failure: Callable[[str], object]) -> None:
+    """Publish the tasks ``signatures`` (``task.si(...)``) as one Celery group after commit,
+    for workers to share; ``on_failure(message)`` if the broker could not take them."""
+    from celery import group
+
+    def publish() -> None:
+        try:
+            group(signatures).apply_async(ignore_result=True)
+        except Exception:
+            if signatures and signatures[0].app.conf.task_always_eager:
+                logger.exception("a task of a group failed in process")
+                return
+            logger.exception("could not queue a group of %d tasks", len(signatures))
+            try:
+                on_failure(queue_unavailable_message())
+            except Exception:
+                logger.exception("could not record that a group was not queued")
+
+    transaction.on_commit(publish)

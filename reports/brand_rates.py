@@ -15,23 +15,30 @@
   empty without an inventory check of x or without volume.
 "Ordered" means a delivered quantity > 0: a requested-only line counts in ``requested`` only.
 
-How: customers, SKUs, objects and scopes are positions 0…n−1. The order lines come reduced
-once (reports/sales.py): sums per customer manager × SKU, and customer × SKU bitmaps of who
-ordered. Both are sent to objects once (SKU columns added up, or OR-ed for the bitmaps, then
-customers counted per manager) and each scope type adds up its managers' rows. The month's
-checks, a few rows per customer, are sent to (customer, object) through each SKU → object
-map (the SKU itself, its brand, its category node at each level up) and counted per scope
-type with one ``np.bincount`` over scope × object."""
+How: customers, SKUs, objects and scopes are positions 0…n−1. Every scope is a union of
+customer managers (reports/scopes.py), so everything is first added up per manager × object
+(``group_measures``, by each shard of the job over its own customers) and per scope last
+(``combine`` puts the shards' rows together, ``scope_indicators`` adds them up per scope).
+The order lines come reduced once (reports/sales.py): sums per customer manager × SKU, and
+customer × SKU bitmaps of who ordered. Both are sent to objects once (SKU columns added up,
+or OR-ed for the bitmaps, then customers counted per manager). The month's checks, a few
+rows per customer, are sent to (customer, object) through each SKU → object map (the SKU
+itself, its brand, its category node at each level up) and counted per manager × object with
+one ``np.bincount``. A shard builds the objects of every SKU in the catalogue; the job writes
+those of the SKUs on sale or seen in any shard (reports/objects.py)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .frames import Frames
 from .models import SupplyState
+from .objects import build_objects, seen_skus
 from .rates import cents_per_unit, growth, ratio
-from .sales import MonthSales, ObjectMap
+from .sales import MonthSales, ObjectMap, positions
 from .scopes import Scopes
 
 # supply satisfaction thresholds, in percent so that the comparison is exact in integers
@@ -121,23 +128,126 @@ class Checks:
         self.price_ratio = (priced["price"] / priced["retail_price"]).to_numpy()[rows]
 
 
+# what a shard adds up per customer manager (group) × object; each adds up over groups
+GRID_MEASURES = [
+    "volume",
+    "requested",
+    "cents",
+    "volume_before",
+    "volume_year_ago",
+    "ordering",
+    "ordering_before",
+    "ordering_both",
+    "checked",
+    "on_shelf",
+    "stock_checks",
+    "stock",
+    "observed",
+    "price_total",
+]
+# per group: its volume of all SKUs in M and M−1 (the share's base), its active customers
+GROUP_TOTALS = ["total", "total_before", "customers"]
+
+
+@dataclass
+class GroupMeasures:
+    """A shard's contribution to the brand indicators: for each of its customer managers
+    (rows, ``manager_ids``) × every object of the catalogue (columns, ``object_type`` and
+    ``object_key``), the sums of GRID_MEASURES; the GROUP_TOTALS per manager; and the SKUs
+    its customers ordered or were checked for (``seen``)."""
+
+    manager_ids: np.ndarray
+    object_type: np.ndarray
+    object_key: np.ndarray
+    grids: dict[str, np.ndarray]
+    totals: dict[str, np.ndarray]
+    seen: np.ndarray
+
+
+def group_measures(frames: Frames, sales: MonthSales) -> GroupMeasures:
+    """The measures of the loaded customers (a shard of the job, or all of them), per
+    manager × object over every SKU's objects."""
+    objects, members = build_objects(frames.skus, frames.categories)
+    at = Positions(frames, objects, members)
+    grids = _per_group(sales, at)
+    totals = {name: grids.pop(name) for name in ("total", "total_before")}
+    totals["customers"] = np.bincount(sales.group, minlength=sales.n_groups).astype("float64")
+
+    checks = Checks(frames, at)
+    n_objects, n_groups = at.objects, sales.n_groups
+
+    def per_group(customer: np.ndarray, obj: np.ndarray, weights=None) -> np.ndarray:
+        cells = sales.group[customer] * n_objects + obj
+        return np.bincount(cells, weights=weights, minlength=n_groups * n_objects).reshape(
+            n_groups, n_objects
+        )
+
+    shelf_customer, shelf_obj = np.divmod(checks.shelf_pairs, n_objects)
+    grids["checked"] = per_group(shelf_customer, shelf_obj)
+    grids["on_shelf"] = per_group(shelf_customer, shelf_obj, checks.shelf_on)
+    grids["stock_checks"] = per_group(checks.stock_customer, checks.stock_obj)
+    grids["stock"] = per_group(checks.stock_customer, checks.stock_obj, checks.stock)
+    grids["observed"] = per_group(checks.price_customer, checks.price_obj)
+    grids["price_total"] = per_group(checks.price_customer, checks.price_obj, checks.price_ratio)
+    # only the managers with customers here: the others' rows hold nothing
+    rows = np.flatnonzero(totals["customers"] > 0)
+    return GroupMeasures(
+        manager_ids=frames.managers["manager_id"].to_numpy(dtype="int64")[rows],
+        object_type=objects["object_type"].to_numpy(dtype=str),
+        object_key=objects["object_key"].to_numpy(dtype=str),
+        grids={name: np.asarray(grids[name], dtype="float64")[rows] for name in GRID_MEASURES},
+        totals={name: values[rows] for name, values in totals.items()},
+        seen=seen_skus(frames),
+    )
+
+
+def combine(
+    parts: list[GroupMeasures], manager_ids: np.ndarray, objects: pd.DataFrame
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The shards' measures on the job's managers (rows, in the order of ``manager_ids``) ×
+    its ``objects`` (columns, in their order): each shard's rows put in place, and its columns
+    of objects the job writes taken (the others are SKUs seen nowhere and their brands and
+    categories: nothing in them)."""
+    rows, columns = len(manager_ids), len(objects)
+    grids = {name: np.zeros((rows, columns)) for name in GRID_MEASURES}
+    totals = {name: np.zeros(rows) for name in GROUP_TOTALS}
+    wanted = pd.Index(_object_keys(objects["object_type"], objects["object_key"]))
+    for part in parts:
+        at = positions(manager_ids, part.manager_ids)
+        if (at < 0).any():
+            raise ValueError("a shard holds a customer manager the job does not know")
+        have = _object_keys(part.object_type, part.object_key)
+        take = pd.Index(have).get_indexer(wanted)
+        found = np.flatnonzero(take >= 0)
+        for name in GRID_MEASURES:
+            grids[name][np.ix_(at, found)] += part.grids[name][:, take[found]]
+        for name in GROUP_TOTALS:
+            totals[name][at] += part.totals[name]
+    return grids, totals
+
+
+def _object_keys(types, keys) -> np.ndarray:
+    """ "type␟key" per object: a key never holds a control character (core.text cleans
+    every name and code on the way in)."""
+    joined = np.char.add(np.asarray(types, dtype=str), "\x1f")
+    return np.char.add(joined, np.asarray(keys, dtype=str))
+
+
 def scope_indicators(
-    frames: Frames,
+    month,
     objects: pd.DataFrame,
-    members: pd.DataFrame,
     scopes: list[Scopes],
-    sales: MonthSales | None = None,
+    grids: dict[str, np.ndarray],
+    totals: dict[str, np.ndarray],
+    *,
+    has_year_ago: bool,
 ) -> pd.DataFrame:
     """One row per scope × object for every scope type; columns as ScopeIndicator's, money
-    in cents (``amount``, ``avg_price``). ``sales``: the month's lines reduced once
-    (reports/sales.py), built here when not given."""
-    sales = sales if sales is not None else MonthSales(frames)
-    at = Positions(frames, objects, members)
-    per_group = _per_group(sales, at)
-    checks = Checks(frames, at)
-    parts = [_one_type(frames, objects, at, sales, per_group, checks, s) for s in scopes]
+    in cents (``amount``, ``avg_price``). ``grids`` and ``totals``: the job's managers ×
+    ``objects`` sums (``combine``), added up here per scope."""
+    parts = [_one_type(objects, grids, totals, s, has_year_ago) for s in scopes]
     out = pd.concat(parts, ignore_index=True)
-    out.insert(0, "month", frames.month)
+    out.insert(0, "month", month)
     return out
 
 
@@ -158,65 +268,39 @@ def _per_group(sales: MonthSales, at: Positions) -> dict[str, np.ndarray]:
     return out
 
 
-def _groups_of(sales: MonthSales, scopes: Scopes) -> np.ndarray:
-    """Each group's (customer manager's) scope of this type, −1 for none."""
-    of_group = np.full(sales.n_groups, -1, dtype="int64")
-    of_group[sales.group] = scopes.of_customer
-    if (of_group[sales.group] != scopes.of_customer).any():
-        raise ValueError(f"a {scopes.scope_type} scope splits a manager's customers")
-    return of_group
-
-
-def _one_type(
-    frames, objects, at: Positions, sales: MonthSales, per_group, checks: Checks, scopes: Scopes
-):
-    n_objects = at.objects
+def _one_type(objects, grids, totals, scopes: Scopes, has_year_ago: bool) -> pd.DataFrame:
+    n_objects = len(objects)
     size = len(scopes) * n_objects
-    groups = _groups_of(sales, scopes)
-
-    inside = np.flatnonzero(groups >= 0)
 
     def summed(name: str) -> np.ndarray:
-        """A group × object measure added up per scope × object, flat (exact integers)."""
-        grid = per_group[name][inside]
-        cells = (groups[inside][:, None] * n_objects + np.arange(n_objects)[None, :]).ravel()
-        total = np.bincount(cells, weights=grid.ravel().astype("float64"), minlength=size)
-        return np.rint(total).astype("int64")
+        """A group × object measure added up per scope × object, flat."""
+        return scopes.add_up(grids[name]).ravel()
 
-    def grid(customer: np.ndarray, obj: np.ndarray, weights=None) -> np.ndarray:
-        """Σ weights (or a count) per scope × object over rows of (customer, object)."""
-        scope = scopes.of_customer[customer]
-        inside = scope >= 0
-        cells = scope[inside] * n_objects + obj[inside]
-        w = None if weights is None else weights[inside]
-        return np.bincount(cells, weights=w, minlength=size)
-
-    def pairs(keys: np.ndarray, weights=None) -> np.ndarray:
-        return grid(keys // n_objects, keys % n_objects, weights)
+    def exact(name: str) -> np.ndarray:
+        return np.rint(summed(name)).astype("int64")
 
     def per_scope(name: str) -> np.ndarray:
-        totals = np.bincount(groups[inside], weights=per_group[name][inside], minlength=len(scopes))
-        return np.repeat(np.rint(totals).astype("int64"), n_objects)
+        return np.repeat(np.rint(scopes.add_up(totals[name])).astype("int64"), n_objects)
 
-    volume = summed("volume")
-    requested = summed("requested")
-    cents = summed("cents")
-    volume_before = summed("volume_before")
-    volume_year_ago = summed("volume_year_ago")
+    volume = exact("volume")
+    requested = exact("requested")
+    cents = exact("cents")
+    volume_before = exact("volume_before")
+    volume_year_ago = exact("volume_year_ago")
 
-    customers = np.repeat(scopes.customer_counts(), n_objects)
-    ordering = summed("ordering")
-    ordering_before = summed("ordering_before")
-    ordering_both = summed("ordering_both")
+    customers = per_scope("customers")
+    ordering = exact("ordering")
+    ordering_before = exact("ordering_before")
+    ordering_both = exact("ordering_both")
 
     share = ratio(volume, per_scope("total"))
     share_before = ratio(volume_before, per_scope("total_before"))
-    checked = pairs(checks.shelf_pairs)
-    on_shelf = pairs(checks.shelf_pairs, checks.shelf_on)
-    stock_checks = grid(checks.stock_customer, checks.stock_obj)
-    stock = grid(checks.stock_customer, checks.stock_obj, checks.stock)
-    observed = grid(checks.price_customer, checks.price_obj)
-    price_total = grid(checks.price_customer, checks.price_obj, checks.price_ratio)
+    checked = summed("checked")
+    on_shelf = summed("on_shelf")
+    stock_checks = summed("stock_checks")
+    stock = summed("stock")
+    observed = summed("observed")
+    price_total = summed("price_total")
 
     obj = np.tile(np.arange(n_objects), len(scopes))
     return pd.DataFrame(
@@ -240,9 +324,7 @@ def _one_type(
             "share": share,
             "share_growth": growth(share, share_before),
             "volume_growth_mom": growth(volume, volume_before),
-            "volume_growth_yoy": growth(
-                volume, volume_year_ago, where=np.full(size, frames.has_year_ago)
-            ),
+            "volume_growth_yoy": growth(volume, volume_year_ago, where=np.full(size, has_year_ago)),
             "price_index": ratio(price_total, observed),
             "inventory_to_sales": ratio(stock, volume, where=stock_checks > 0),
         }

@@ -105,13 +105,23 @@ class Frames:
     customer_execution: pd.DataFrame
 
 
-def load_frames(month: dt.date) -> Frames:
+# a shard of the job: the customers whose id is within these bounds (None: no bound)
+Bounds = tuple[int | None, int | None]
+
+
+def load_frames(month: dt.date, bounds: Bounds | None = None, *, parallel: bool = True) -> Frames:
+    """Every frame of ``month``: of all active customers, or of a shard's — the active
+    customers with an id within ``bounds`` (the order lines are stored in customer order,
+    so a shard reads its own stretch of each month through the customer index). The frame
+    ``managers`` always holds every customer manager the job counts. ``parallel``: load the
+    order lines on connections of their own at once (a shard run by a worker among others
+    leaves the cores to them)."""
     loaders = {
-        THIS: partial(load_lines, month, THIS),
-        PREVIOUS: partial(load_lines, month, PREVIOUS),
-        YEAR_AGO: partial(load_year_ago, month),
+        THIS: partial(load_lines, month, THIS, bounds=bounds),
+        PREVIOUS: partial(load_lines, month, PREVIOUS, bounds=bounds),
+        YEAR_AGO: partial(load_year_ago, month, bounds=bounds),
     }
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if parallel and connection.vendor == "postgresql" and not connection.in_atomic_block:
         with transaction.atomic(), ExitStack() as stack:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -119,43 +129,36 @@ def load_frames(month: dt.date) -> Frames:
                 snapshot = cursor.fetchone()[0]
             pool = stack.enter_context(ThreadPoolExecutor(len(loaders)))
             pending = {k: pool.submit(_apart, load, snapshot) for k, load in loaders.items()}
-            return _load_frames(month, lambda: {k: f.result() for k, f in pending.items()})
-    return _load_frames(month, lambda: {k: load() for k, load in loaders.items()})
+            return _load_frames(month, bounds, lambda: {k: f.result() for k, f in pending.items()})
+    return _load_frames(month, bounds, lambda: {k: load() for k, load in loaders.items()})
 
 
-def _load_frames(month: dt.date, loaded) -> Frames:
-    """Every frame; ``loaded()`` gives the raw lines of M and M−1 (all customers) and the
-    M−12 volumes, called after the other queries so that loading them apart overlaps these."""
-    active = Customer.objects.filter(status=CustomerStatus.ACTIVE).order_by("id")
+def _load_frames(month: dt.date, bounds: Bounds | None, loaded) -> Frames:
+    """Every frame; ``loaded()`` gives the raw lines of M and M−1 (the shard's customers) and
+    the M−12 volumes, called after the other queries so that loading them apart overlaps
+    these."""
+    active = within(Customer.objects.filter(status=CustomerStatus.ACTIVE), bounds)
     customers = _frame(
-        active.values_list("id", "manager_id"), {"customer_id": "int64", "manager_id": "int64"}
+        active.order_by("id").values_list("id", "manager_id"),
+        {"customer_id": "int64", "manager_id": "int64"},
     )
     others = {
-        "managers": _managers(),
-        "teams": _frame(
-            Team.objects.order_by("code").values_list("id", "code"),
-            {"team_id": "int64", "team_code": object},
-        ),
+        "managers": load_managers(),
+        "teams": load_teams(),
         "skus": _skus(month),
-        "categories": _frame(
-            Category.objects.order_by("id").values_list("id", "parent_id", "name"),
-            {"category_id": "int64", "parent_id": "Int64", "name": object},
-        ),
+        "categories": load_categories(),
         "forecasts": _frame(
-            Forecast.objects.filter(month=month, customer__status=CustomerStatus.ACTIVE)
+            Forecast.objects.filter(month=month, customer__in=active)
             .order_by("customer_id")
             .values_list("customer_id", "quantity"),
             {"customer_id": "int64", "forecast": "int64"},
         ),
-        "shelf": _latest_checks("shelf", month, {"on_shelf": bool}),
-        "inventory": _latest_checks("inventory", month, {"stock": "int64"}),
-        "prices": _prices(month),
+        "shelf": _latest_checks("shelf", month, active, {"on_shelf": bool}),
+        "inventory": _latest_checks("inventory", month, active, {"stock": "int64"}),
+        "prices": _prices(month, active),
     }
     others["execution"], others["customer_execution"] = execution_counts(month=month)
-    has_year_ago = OrderLine.objects.filter(
-        order_date__gte=add_months(month, -YEAR_AGO),
-        order_date__lt=add_months(month, 1 - YEAR_AGO),
-    ).exists()
+    has_year_ago = any_year_ago(month)
     raw = loaded()
     active_ids = customers["customer_id"].to_numpy()
     lines = {}
@@ -173,12 +176,49 @@ def _load_frames(month: dt.date, loaded) -> Frames:
     )
 
 
+def load_teams() -> pd.DataFrame:
+    return _frame(
+        Team.objects.order_by("code").values_list("id", "code"),
+        {"team_id": "int64", "team_code": object},
+    )
+
+
+def load_categories() -> pd.DataFrame:
+    return _frame(
+        Category.objects.order_by("id").values_list("id", "parent_id", "name"),
+        {"category_id": "int64", "parent_id": "Int64", "name": object},
+    )
+
+
+def load_skus(month: dt.date) -> pd.DataFrame:
+    return _skus(month)
+
+
+def any_year_ago(month: dt.date) -> bool:
+    """Are there any order lines at all in M−12 (company-wide)?"""
+    return OrderLine.objects.filter(
+        order_date__gte=add_months(month, -YEAR_AGO),
+        order_date__lt=add_months(month, 1 - YEAR_AGO),
+    ).exists()
+
+
 def _frame(rows, dtypes: dict) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(list(rows), columns=list(dtypes))
     return frame.astype(dtypes)
 
 
-def _managers() -> pd.DataFrame:
+def within(customers, bounds: Bounds | None):
+    """The customers of the queryset with an id within ``bounds``."""
+    low, high = bounds or (None, None)
+    if low is not None:
+        customers = customers.filter(id__gte=low)
+    if high is not None:
+        customers = customers.filter(id__lte=high)
+    return customers
+
+
+def load_managers() -> pd.DataFrame:
+    """The customer managers the job counts (by role, or owning an active customer)."""
     owners = Customer.objects.filter(status=CustomerStatus.ACTIVE).values("manager_id")
     rows = (
         User.objects.filter(Q(pk__in=customer_managers(active=False)) | Q(pk__in=owners))
@@ -221,7 +261,19 @@ def _skus(month: dt.date) -> pd.DataFrame:
     )
 
 
-def _lines_sql(month: dt.date, period: int) -> str:
+def _within_sql(bounds: Bounds | None) -> str:
+    """The SQL condition keeping the lines of a shard's customers (our own integers written
+    into the text: COPY takes no parameters); none without bounds."""
+    low, high = bounds or (None, None)
+    out = ""
+    if low is not None:
+        out += f" AND o.customer_id >= {int(low)}"
+    if high is not None:
+        out += f" AND o.customer_id <= {int(high)}"
+    return out
+
+
+def _lines_sql(month: dt.date, period: int, bounds: Bounds | None = None) -> str:
     """One month's order lines (all customers: the few lines of inactive ones are dropped in
     numpy, cheaper than a join). The dates are our own ISO strings, written into the text
     because COPY takes no parameters. On PostgreSQL one row per order day, each column of
@@ -231,6 +283,7 @@ def _lines_sql(month: dt.date, period: int) -> str:
     where = (
         f"FROM {OrderLine._meta.db_table} o WHERE o.order_date >= '{start:%Y-%m-%d}'"
         f" AND o.order_date < '{add_months(start, 1):%Y-%m-%d}'"
+        f"{_within_sql(bounds)}"
     )
     columns = [c for c in PERIOD_COLUMNS[period] if c != "day"]
     if connection.vendor == "postgresql":
@@ -248,10 +301,13 @@ def _lines_sql(month: dt.date, period: int) -> str:
     return f"SELECT {', '.join(plain[c] for c in PERIOD_COLUMNS[period])} {where}"
 
 
-def load_lines(month: dt.date, period: int, cursor=None) -> pd.DataFrame:
-    """One month's order lines of every customer: the columns of PERIOD_COLUMNS[period].
-    On PostgreSQL through ``cursor`` (default: the job's connection)."""
-    query = _lines_sql(month, period)
+def load_lines(
+    month: dt.date, period: int, cursor=None, *, bounds: Bounds | None = None
+) -> pd.DataFrame:
+    """One month's order lines of every customer (or of a shard's, within ``bounds``): the
+    columns of PERIOD_COLUMNS[period]. On PostgreSQL through ``cursor`` (default: the job's
+    connection)."""
+    query = _lines_sql(month, period, bounds)
     names = PERIOD_COLUMNS[period]
     dtypes = {c: _DTYPES[c] for c in names}
     if connection.vendor != "postgresql":
@@ -270,7 +326,7 @@ def load_lines(month: dt.date, period: int, cursor=None) -> pd.DataFrame:
     return pd.DataFrame({c: out[c] for c in names})
 
 
-def load_year_ago(month: dt.date, cursor=None) -> pd.DataFrame:
+def load_year_ago(month: dt.date, cursor=None, *, bounds: Bounds | None = None) -> pd.DataFrame:
     """Σ quantity in M−12 per (manager, SKU) over the active customers' order lines:
     YEAR_AGO_COLUMNS. On PostgreSQL through ``cursor`` (default: the job's connection)."""
     start = add_months(month, -YEAR_AGO)
@@ -281,6 +337,7 @@ def load_year_ago(month: dt.date, cursor=None) -> pd.DataFrame:
         f" WHERE c.status = '{CustomerStatus.ACTIVE.value}'"
         f" AND o.order_date >= '{start:%Y-%m-%d}'"
         f" AND o.order_date < '{add_months(start, 1):%Y-%m-%d}'"
+        f"{_within_sql(bounds)}"
         " GROUP BY c.manager_id, o.sku_id"
     )
     names = list(YEAR_AGO_COLUMNS)
@@ -375,21 +432,18 @@ def _read_day_arrays(data: bytes, dtypes: list[str]):
     return np.array(keys, dtype="int32"), np.array(counts, dtype="int64"), columns
 
 
-def _latest_checks(kind: str, month: dt.date, value: dict) -> pd.DataFrame:
-    """Each active customer's latest check of each SKU in the month (ties: the later
-    record): customer_id, sku_id and the ``value`` column."""
+def _latest_checks(kind: str, month: dt.date, active, value: dict) -> pd.DataFrame:
+    """Each of the ``active`` customers' latest check of each SKU in the month (ties: the
+    later record): customer_id, sku_id and the ``value`` column."""
     start, end = month_bounds(month)
-    active = Customer.objects.filter(status=CustomerStatus.ACTIVE)
     rows = latest_checks(kind=kind, customers=active, since=start, before=end)
     return _frame((row[:3] for row in rows), {"customer_id": "int64", "sku_id": "int64", **value})
 
 
-def _prices(month: dt.date) -> pd.DataFrame:
+def _prices(month: dt.date, active) -> pd.DataFrame:
     start, end = month_bounds(month)
     rows = (
-        PriceCheck.objects.filter(
-            customer__status=CustomerStatus.ACTIVE, observed_at__gte=start, observed_at__lt=end
-        )
+        PriceCheck.objects.filter(customer__in=active, observed_at__gte=start, observed_at__lt=end)
         .order_by("id")
         .annotate(value=Cast("price", FloatField()))
         .values_list("customer_id", "sku_id", "value")

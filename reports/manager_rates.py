@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .frames import Frames
 from .rates import growth, ratio
 
 STORED = [
@@ -38,8 +37,12 @@ STORED = [
 ]
 
 
-def manager_indicators(frames: Frames, customer_rows: pd.DataFrame) -> pd.DataFrame:
-    managers = frames.managers
+def manager_indicators(
+    month, managers: pd.DataFrame, execution: pd.DataFrame, customer_rows: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per customer manager of ``managers`` (manager_id, team_id) from every active
+    customer's row (with ``volume_before``) and the month's ``execution`` counts per manager
+    (index manager_id; absent ones had none)."""
     ids = pd.Index(managers["manager_id"])
 
     def per_manager(series: pd.Series) -> np.ndarray:
@@ -68,12 +71,12 @@ def manager_indicators(frames: Frames, customer_rows: pd.DataFrame) -> pd.DataFr
     with_forecast = per_manager(sums["n"])
     requested = per_manager(sums["requested"])
     wape = ratio(per_manager(sums["abs_error"]), requested)
-    execution = frames.execution.reindex(ids, fill_value=0).astype("int64")
+    execution = execution.reindex(ids, fill_value=0).astype("int64")
     actions_planned = execution["actions_planned"].to_numpy()
     actions_done = execution["actions_done"].to_numpy()
     return pd.DataFrame(
         {
-            "month": frames.month,
+            "month": month,
             "manager_id": managers["manager_id"].to_numpy(),
             "team_id": managers["team_id"].astype("Int64").to_numpy(),
             "customers": customers,

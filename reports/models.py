@@ -253,3 +253,33 @@ class IndicatorRun(models.Model):
     def is_active(self) -> bool:
         """Queued or running with a live worker: a page keeps polling it."""
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING) and not self.is_stale
+
+
+class IndicatorShard(models.Model):
+    """One shard of a run fanned out over Celery workers (reports/fanout.py): the active
+    customers in a range of ids. Its results wait in ``payload`` (reports/
+    shard_payload.py) until the last shard puts the month together, and are dropped then."""
+
+    run = models.ForeignKey(
+        IndicatorRun, on_delete=models.CASCADE, related_name="shards", verbose_name=_("计算记录")
+    )
+    number = models.PositiveSmallIntegerField(_("分片"))
+    # the active customers with an id in [first_customer, last_customer]; no bound: None
+    first_customer = models.BigIntegerField(_("起始客户 ID"), null=True, blank=True)
+    last_customer = models.BigIntegerField(_("截止客户 ID"), null=True, blank=True)
+    customers = models.PositiveIntegerField(_("客户数"), default=0)
+    status = models.CharField(_("状态"), max_length=16, choices=RunStatus, default=RunStatus.QUEUED)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    payload = models.BinaryField(_("结果"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("指标计算分片")
+        verbose_name_plural = _("指标计算分片")
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="indicatorshard_run_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} #{self.number}"

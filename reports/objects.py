@@ -2,11 +2,12 @@
 
 An object is an SKU, a brand (its SKUs) or a category node (the SKUs mapped to the node or to
 any node below it). Rows are written for every SKU on sale in the month (active and launched
-by its last day) and every SKU with an order line or a check in the loaded months, for the
-brands of those SKUs, and for the category nodes above them."""
+by its last day) and every SKU with an order line or a check in the loaded months (over all
+shards of the job), for the brands of those SKUs, and for the category nodes above them."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .frames import Frames
@@ -16,19 +17,27 @@ TYPE_ORDER = {ObjectType.SKU: 0, ObjectType.BRAND: 1, ObjectType.CATEGORY: 2}
 PATH_SEPARATOR = " / "
 
 
-def build_objects(frames: Frames) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(objects: obj, object_type, object_key, object_name; members: sku_id, obj)."""
-    skus = frames.skus
-    seen = pd.concat(
-        [
-            *(lines["sku_id"] for lines in frames.lines.values()),
-            frames.year_ago["sku_id"],
-            frames.shelf["sku_id"],
-            frames.inventory["sku_id"],
-            frames.prices["sku_id"],
-        ]
-    )
-    chosen = skus[skus["on_sale"] | skus["sku_id"].isin(seen)]
+def seen_skus(frames: Frames) -> np.ndarray:
+    """The SKUs with an order line (M, M−1, M−12) or a check in M among the loaded
+    customers: distinct ids."""
+    seen = [
+        *(lines["sku_id"].to_numpy() for lines in frames.lines.values()),
+        frames.year_ago["sku_id"].to_numpy(),
+        frames.shelf["sku_id"].to_numpy(),
+        frames.inventory["sku_id"].to_numpy(),
+        frames.prices["sku_id"].to_numpy(),
+    ]
+    return np.unique(np.concatenate([np.empty(0, "int64"), *(s.astype("int64") for s in seen)]))
+
+
+def build_objects(
+    skus: pd.DataFrame, categories: pd.DataFrame, seen: np.ndarray | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(objects: obj, object_type, object_key, object_name; members: sku_id, obj) for the
+    SKUs on sale and those in ``seen``; for every SKU when ``seen`` is None (a shard of the
+    job builds them all: which SKUs were seen is known only once every shard is done, and
+    an SKU seen nowhere adds nothing to any object's sums)."""
+    chosen = skus if seen is None else skus[skus["on_sale"] | skus["sku_id"].isin(seen)]
     parts = [
         pd.DataFrame(
             {
@@ -46,7 +55,7 @@ def build_objects(frames: Frames) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "object_name": chosen["brand"],
             }
         ),
-        _category_members(chosen, frames.categories),
+        _category_members(chosen, categories),
     ]
     membership = pd.concat(parts, ignore_index=True)
     membership["rank"] = membership["object_type"].map(TYPE_ORDER)

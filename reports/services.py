@@ -20,15 +20,8 @@ from django.utils.module_loading import import_string
 from core.heartbeat import beating, stale_message
 from core.months import month_start
 
-from .brand_rates import scope_indicators
-from .customer_rates import STORED as CUSTOMER_COLUMNS
-from .customer_rates import customer_indicators
-from .frames import load_frames
-from .manager_rates import manager_indicators
 from .models import IndicatorRun, RunStatus
-from .objects import build_objects
-from .sales import MonthSales
-from .scopes import all_scopes
+from .shards import month_assemble, shard_compute
 from .store import replace_month
 
 logger = logging.getLogger(__name__)
@@ -54,7 +47,7 @@ def indicators_compute(
     not queued after all, gone stale, finished, deleted — is returned as it is (or None)
     and nothing is computed, so a task delivered twice computes once."""
     month = month_start(month)
-    run, taken = _take(month, run_id)
+    run, taken = indicator_run_take(month, run_id)
     if not taken:
         return run
 
@@ -76,22 +69,16 @@ def indicators_compute(
         # the writing step is one transaction: its progress cannot be seen until it ends
         with beating(alive):
             step(LOADING)
-            frames = load_frames(month)
-            objects, members = build_objects(frames)
-            scopes = all_scopes(frames)
-            step(BRANDS)
-            sales = MonthSales(frames)  # the lines reduced once, for brands and customers
-            scope_rows = scope_indicators(frames, objects, members, scopes, sales)
-            step(CUSTOMERS)
-            customer_rows = customer_indicators(frames, sales)
+            stages = {"brands": BRANDS, "customers": CUSTOMERS}
+            part = shard_compute(month, step=lambda name: step(stages[name]))
             step(MANAGERS)
-            manager_rows = manager_indicators(frames, customer_rows)
+            tables = month_assemble(month, [part])
             step(WRITING)
             rows = replace_month(
                 month,
-                scope_rows=scope_rows,
-                customer_rows=customer_rows[CUSTOMER_COLUMNS],
-                manager_rows=manager_rows,
+                scope_rows=tables["scope"],
+                customer_rows=tables["customer"],
+                manager_rows=tables["manager"],
             )
             month_written(month)
     except Exception as exc:
@@ -109,7 +96,7 @@ def indicators_compute(
     return run
 
 
-def _take(month: dt.date, run_id: int | None) -> tuple[IndicatorRun | None, bool]:
+def indicator_run_take(month: dt.date, run_id: int | None) -> tuple[IndicatorRun | None, bool]:
     """The run to compute and whether this call took it (False: leave it alone)."""
     now = timezone.now()
     if run_id is None:

@@ -6,18 +6,25 @@ again (acks_late, after its worker died) for one that started, finished or faile
 nothing."""
 
 from celery import shared_task
+from django.conf import settings
 
 from core.export_jobs import export_jobs_sweep
 from core.months import parse_month, previous_month
 
+from .fanout import indicator_shard_compute, indicators_fan_out
 from .jobs import indicator_runs_sweep
 from .services import indicators_compute
 
 
 @shared_task(acks_late=True)
 def compute_month(month: str, run_id: int | None = None) -> dict:
-    """Compute one month ('YYYY-MM'): the run a page queued (``run_id``), or a new one."""
-    run = indicators_compute(month=parse_month(month), run_id=run_id)
+    """Compute one month ('YYYY-MM'): the run a page queued (``run_id``), or a new one; in
+    one process, or fanned out over the workers in ``INDICATOR_SHARDS`` shards."""
+    shards = getattr(settings, "INDICATOR_SHARDS", 1)
+    if shards > 1:
+        run = indicators_fan_out(month=parse_month(month), shards=shards, run_id=run_id)
+    else:
+        run = indicators_compute(month=parse_month(month), run_id=run_id)
     if run is None:
         return {"month": month, "run": None, "status": None, "rows": 0}
     return {"month": month, "run": run.pk, "status": run.status, "rows": run.rows_written}
@@ -27,6 +34,12 @@ def compute_month(month: str, run_id: int | None = None) -> dict:
 def compute_previous_month() -> dict:
     """The monthly schedule: on the 1st, the month that just ended (Asia/Shanghai)."""
     return compute_month(f"{previous_month():%Y-%m}")
+
+
+@shared_task(acks_late=True)
+def compute_shard(run_id: int, number: int) -> str:
+    """One shard of a fanned-out run (reports/fanout.py); the last one writes the month."""
+    return indicator_shard_compute(run_id=run_id, number=number)
 
 
 @shared_task

@@ -21,7 +21,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from brands.models import Category, Sku
-from reports import services, store, tasks
+from reports import services, shards, store, tasks
 from reports.models import (
     CustomerIndicator,
     IndicatorRun,
@@ -121,7 +121,7 @@ def test_a_failing_step_leaves_the_previous_results_and_records_the_error(data, 
     def broken(*args, **kwargs):
         raise RuntimeError("manager step broke")
 
-    monkeypatch.setattr(services, "manager_indicators", broken)
+    monkeypatch.setattr(shards, "manager_indicators", broken)
     with pytest.raises(RuntimeError, match="manager step broke"):
         indicators_compute(month=M)
     assert snapshot() == before

@@ -336,6 +336,11 @@ JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "300"))
 # running or finished within this many seconds instead of starting another.
 EXPORT_REUSE_SECONDS = int(os.environ.get("EXPORT_REUSE_SECONDS", "600"))
 
+# The monthly indicator task splits a month into this many shards of customer managers, one
+# Celery task each, so that the workers (on as many machines) share it (reports/fanout.py);
+# 1 computes the month in one process. A few shards per worker process keeps them all busy.
+INDICATOR_SHARDS = max(1, int(os.environ.get("INDICATOR_SHARDS", "1")))
+
 # Monthly indicators (DESIGN.md §5): the month that just ended, at 02:00 on the 1st
 # (CELERY_TIMEZONE). The database scheduler copies this entry into django_celery_beat.
 CELERY_BEAT_SCHEDULE = {
