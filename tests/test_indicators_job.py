@@ -21,7 +21,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from brands.models import Category, Sku
-from reports import services, shards, store, tasks
+from reports import shards, store, tasks
 from reports.models import (
     CustomerIndicator,
     IndicatorRun,
