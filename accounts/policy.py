@@ -201,6 +201,18 @@ def can_recompute(user: Any) -> bool:
     return role_of(user) in (Role.MARKET_MANAGER, Role.ADMIN)
 
 
+def can_tune_rules(user: Any) -> bool:
+    """Changing a warning rule's threshold on its tuning page (and the strategy library in
+    the admin site): admins."""
+    return role_of(user) == Role.ADMIN
+
+
+def can_preview_rules(user: Any) -> bool:
+    """Reading a rule's tuning page and its what-if preview, without saving: admins, and
+    market managers for their own teams."""
+    return role_of(user) in (Role.MARKET_MANAGER, Role.ADMIN)
+
+
 def can_see_company(user: Any) -> bool:
     """Company-wide data (brand analysis, company exports): brand managers and admins."""
     return role_of(user) in (Role.BRAND_MANAGER, Role.ADMIN)
@@ -295,6 +307,8 @@ class Can:
 
 _TEMPLATE_CHECKS = {
     "edit_catalog": can_edit_catalog,
+    "tune_rules": can_tune_rules,
+    "preview_rules": can_preview_rules,
     "send_brand_task": can_send_brand_task,
     "decide": leads_team,  # the approval queue and the team board say "waiting for me"
     "see_plans": lambda user: not reads_brand_part_only(user),

@@ -48,6 +48,7 @@ urlpatterns += i18n_patterns(
     path("plans/", include("cycle.urls")),
     path("feed/", include("cycle.feed_urls")),
     path("brand-tasks/", include("cycle.brand_task_urls")),
+    path("rules/", include("cycle.rule_urls")),
     path("visits/", include("cycle.visit_urls")),
     # the home page (home/) and login/logout (accounts/) share the one namespace "accounts"
     # (reverse("accounts:home"), LOGIN_REDIRECT_URL): accounts sits below home and routes

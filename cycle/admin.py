@@ -2,7 +2,8 @@
 here: threshold and on/off right in the list."""
 
 from django.contrib import admin
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.read_only_admin import ReadOnlyAdmin
@@ -15,7 +16,9 @@ from .models import (
     PlanStatus,
     StandardAction,
     WarningRule,
+    WarningRuleChange,
 )
+from .services.rules import warning_rule_admin_save
 from .strategy.spec import KINDS, message_fields_of
 from .strategy.store import warning_rules_changed
 
@@ -160,16 +163,23 @@ class WarningRuleAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "severity", "kind", "action"]
     search_fields = ["code", "name", "message", "suggestion"]
     list_select_related = ["action"]
-    readonly_fields = ["condition", "message_fields_help", "updated_at"]
+    readonly_fields = ["condition", "tuning", "message_fields_help", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["code", "name", "kind", "condition", "threshold", "severity"]}),
+        (
+            None,
+            {"fields": ["code", "name", "kind", "condition", "threshold", "tuning", "severity"]},
+        ),
         (_("预警信息"), {"fields": ["message", "message_fields_help"]}),
         (_("建议标准动作"), {"fields": ["action", "suggestion"]}),
         (None, {"fields": ["is_active", "position", "updated_at"]}),
     ]
 
-    # a rule added, edited (list or form) or deleted: the stored warnings are computed again
+    # a rule added, edited (list or form) or deleted: the stored warnings are computed again;
+    # an edit goes through the service so that it lands in the rule's change history
     def save_model(self, request, obj, form, change):
+        if change:
+            warning_rule_admin_save(rule=obj, fields=form.changed_data, by=request.user)
+            return
         super().save_model(request, obj, form, change)
         warning_rules_changed()
 
@@ -194,6 +204,16 @@ class WarningRuleAdmin(admin.ModelAdmin):
             return format_html_join("", "<div>{}：{}</div>", descriptions)
         return spec.description
 
+    @admin.display(description=_("阈值预览"))
+    def tuning(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("rules:edit", args=[obj.code]),
+            _("先预览新阈值在上月各团队会预警多少客户，再保存（并看修改记录）→"),
+        )
+
     @admin.display(description=_("可用占位符"))
     def message_fields_help(self, obj):
         kinds = [(obj.kind, "")] if obj and obj.kind in KINDS else _KINDS
@@ -208,6 +228,17 @@ class WarningRuleAdmin(admin.ModelAdmin):
                 for kind, label in kinds
             ),
         )
+
+
+@admin.register(WarningRuleChange)
+class WarningRuleChangeAdmin(ReadOnlyAdmin):
+    """Every change to a warning rule (tuning page and admin site): read-only."""
+
+    list_display = ["changed_at", "rule", "field", "old_value", "new_value", "changed_by", "source"]
+    list_filter = ["source", "rule"]
+    search_fields = ["rule__code", "rule__name", "changed_by__username", "changed_by__name"]
+    list_select_related = ["rule", "changed_by"]
+    date_hierarchy = "changed_at"
 
 
 _KINDS = [(kind, label) for kind, label in WarningRule._meta.get_field("kind").choices]

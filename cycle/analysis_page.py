@@ -18,8 +18,10 @@ from reports.models import ManagerIndicator, ScopeType
 from reports.selectors import key_sku_rates, manager_indicators, market_state
 
 from .selectors import cycle_for
+from .selectors.warning_plan import plan_actions_by_key, plan_add_mode
 from .selectors.warnings import manager_warning_page, team_warning_counts
 from .services import cycle_can_edit
+from .services.plan_generation import warning_action_key
 
 WARNED_CUSTOMERS_PER_PAGE = 25
 
@@ -35,7 +37,8 @@ def manager_context(
         "manager": manager,
         "cycle": cycle,
         "can_edit_problems": cycle_can_edit(user=user, cycle=cycle),
-        **_warnings(user=user, manager=manager, month=month, rule=rule, page=page),
+        **_warnings(user=user, manager=manager, month=month, rule=rule, page=page, cycle=cycle),
+        **_plan_states(user=user, cycle=cycle),
         "indicator": ManagerIndicator.objects.filter(manager=manager, month=month).first(),
         "key_skus": key_sku_rates(scope_type=scope[0], scope_key=scope[1], month=month),
         "market": market_state(scope_type=scope[0], scope_key=scope[1], month=month),
@@ -58,7 +61,29 @@ def team_context(*, user: User, code: str, month: dt.date) -> dict:
     }
 
 
-def _warnings(*, user: User, manager: User, month: dt.date, rule: str, page: str | None) -> dict:
+def _plan_states(*, user: User, cycle) -> dict:
+    """加入计划: how the owner may add a warning's action now (``plan_add``)."""
+    return {"plan_add": plan_add_mode(user=user, cycle=cycle)}
+
+
+def _with_plan_states(page, cycle) -> None:
+    """Each group of ``page`` gets ``rows``: its warnings with their action key and the
+    plan's action for it, if any (one query for the page)."""
+    groups = list(page)
+    actions = plan_actions_by_key(cycle=cycle, customer_ids=[g["id"] for g in groups])
+    for group in groups:
+        group["rows"] = [
+            {
+                "w": w,
+                "action": actions.get((w.customer_id, warning_action_key(w.rule_code, w.sku_id))),
+            }
+            for w in group["warnings"]
+        ]
+
+
+def _warnings(
+    *, user: User, manager: User, month: dt.date, rule: str, page: str | None, cycle=None
+) -> dict:
     """One page of the month's stored warnings grouped by customer (only ``rule``'s when
     given), the count per rule, the rules that could not run and when they were computed."""
     stored = manager_warning_page(
@@ -78,6 +103,8 @@ def _warnings(*, user: User, manager: User, month: dt.date, rule: str, page: str
             "warnings_computed": False,
             "can_compute_warnings": can_recompute(user),
         }
+    if cycle is not None:
+        _with_plan_states(stored.page, cycle)
     return {
         "warning_page": stored.page,
         "skipped_rules": stored.skipped,

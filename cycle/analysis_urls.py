@@ -7,13 +7,14 @@ from django.urls import path
 
 from reports import views as reports_views
 
-from .views import analysis
+from .views import analysis, warning_plan
 
 app_name = "reports"
 urlpatterns = [
     path("", analysis.analysis_home, name="home"),
     path("manager/<str:username>/", analysis.analysis_manager, name="manager"),
     path("manager/<str:username>/problems/", analysis.save_problems, name="problems"),
+    path("manager/<str:username>/plan/", warning_plan.add_to_plan, name="add_to_plan"),
     path("team/<str:code>/", analysis.analysis_team, name="team"),
     path("warnings/", analysis.compute_warnings, name="compute_warnings"),
     path("brands/", reports_views.analysis_brands, name="brands"),

@@ -179,3 +179,37 @@ class ImprovementForm(forms.Form):
 class ImprovementEditForm(forms.Form):
     text = forms.CharField(required=False, max_length=IMPROVEMENT_MAX_LENGTH)
     due = forms.DateField(required=False)
+
+
+# --- rule tuning (issue #17 point 3) ------------------------------------------------------
+
+
+class ThresholdForm(forms.Form):
+    """A warning rule's threshold on its tuning page: what the preview runs with and what
+    saving sets. ``expected``: the threshold the page showed (a stale tab is refused)."""
+
+    threshold = forms.DecimalField(
+        label=_("新阈值"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=4,
+        error_messages={
+            "invalid": _("请输入数字，如 0.8。"),
+            "min_value": _("阈值不能小于 0。"),
+            "max_digits": _("数字太长：最多 12 位，其中小数 4 位。"),
+            "max_decimal_places": _("最多 4 位小数。"),
+            "max_whole_digits": _("数字太大。"),
+        },
+    )
+    expected = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, needs_threshold: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs_threshold = needs_threshold
+
+    def clean_threshold(self):
+        value = self.cleaned_data["threshold"]
+        if value is None and self.needs_threshold:
+            raise forms.ValidationError(_("该预警条件需要阈值。"))
+        return value

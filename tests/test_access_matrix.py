@@ -414,7 +414,18 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         get=row("login", "405", "405", "405", "405"),
         post=row("login", "403", "write", "403", "write"),
     ),
+    # 加入计划: only the owner (works_own_cycle, then access_manager: 404 on b1's page); the
+    # empty body is refused with a redirect back
+    "reports:add_to_plan": own_write(kwargs=lambda w, t: {"username": w.managers[t].username}),
     "reports:status": SIGNED_IN,
+    # the warning rules' tuning pages: admins save, market managers read the preview of
+    # their teams (can_tune_rules / can_preview_rules); the empty body is refused (400)
+    "rules:index": Rule(row("login", "403", "200", "403", "200"), LIKE_GET),
+    "rules:edit": Rule(
+        get=row("login", "403", "200", "403", "200"),
+        post=row("login", "403", "403", "403", "write"),
+        kwargs=lambda w, t: {"code": "volume_drop"},
+    ),
     # a scope the user may not export is 403 whether or not it exists (the view's comment:
     # "what does not exist and what may not be seen look the same")
     # (POST: the toolbar's buttons, as customers:export)

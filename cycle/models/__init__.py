@@ -10,6 +10,7 @@ from .cycles import (
 )
 from .feed import ArrangementTarget, BrandTask, EntryKind, FeedEntry, FeedRead
 from .plans import ACTION_TEXT_MAX_LENGTH, ActionSource, MarketingAction, PlannedVisit
+from .rule_changes import WarningRuleChange
 from .strategy import (
     SEVERITY_ORDER,
     Severity,
@@ -61,6 +62,7 @@ __all__ = [
     "Transition",
     "StoredWarning",
     "WarningRule",
+    "WarningRuleChange",
     "WarningRun",
     "WarningRunStatus",
     "WarningStamp",

@@ -24,7 +24,7 @@ from ..models import (
     WarningRule,
 )
 from ..selectors import own_customers
-from ..strategy.engine import IndicatorsMissing, warnings_evaluate
+from ..strategy.engine import CustomerWarning, IndicatorsMissing, warnings_evaluate
 from .plans import plan_lock
 
 
@@ -151,17 +151,29 @@ def _from_warnings(cycle: Cycle, common: dict) -> Iterable[MarketingAction]:
     warnings = warnings_evaluate(manager=cycle.manager_id, month=add_months(cycle.month, -1))
     rules = dict(WarningRule.objects.values_list("code", "pk"))
     for w in warnings:
-        yield MarketingAction(
-            **common,
-            customer_id=w.customer_id,
-            source=ActionSource.WARNING,
-            key=f"w:{w.rule_code}:{w.sku_id or ''}",
-            text=_shorten(w.suggestion or w.rule_name),
-            detail=w.message,
-            standard_action_id=w.action_id,
-            rule_id=rules.get(w.rule_code),
-            sku_id=w.sku_id,
-        )
+        yield action_from_warning(w, rule_id=rules.get(w.rule_code), **common)
+
+
+def warning_action_key(rule_code: str, sku_id: int | None) -> str:
+    """The ``MarketingAction.key`` of the action a warning suggests: one per cycle, customer,
+    rule and SKU, whichever path adds it (生成营销动作 or 加入计划)."""
+    return f"w:{rule_code}:{sku_id or ''}"
+
+
+def action_from_warning(w: CustomerWarning, *, rule_id: int | None, **fields) -> MarketingAction:
+    """The (unsaved) marketing action suggested by warning ``w``; ``fields``: the cycle,
+    created_by and anything else to set."""
+    return MarketingAction(
+        **fields,
+        customer_id=w.customer_id,
+        source=ActionSource.WARNING,
+        key=warning_action_key(w.rule_code, w.sku_id),
+        text=_shorten(w.suggestion or w.rule_name),
+        detail=w.message,
+        standard_action_id=w.action_id,
+        rule_id=rule_id,
+        sku_id=w.sku_id,
+    )
 
 
 def _shorten(text: str) -> str:
