@@ -296,3 +296,52 @@ def customer_sku_month_volumes(*, customers: QuerySet, sku_ids, month: dt.date) 
         .order_by("customer_id", "sku_id")
         .values_list("customer_id", "sku_id", "volume")
     )
+
+
+SEGMENT_DIMENSIONS = ("trade_area", "business_format")
+
+
+def brand_segment_reach(
+    *, customers: QuerySet, brand_ids, first: dt.date, last: dt.date
+) -> list[tuple]:
+    """Where each brand sells over months ``first``..``last`` (first days of months):
+    (dimension, brand id, segment, ordering customers, cartons) rows, ``dimension`` being
+    ``trade_area`` (商圈) or ``business_format`` (业态) and ``segment`` the customer's value
+    of it ("" when not recorded). A customer "orders" a brand when its delivered cartons of
+    the brand's SKUs over the months are above 0; only ``customers`` count.
+
+    One statement: the lines of the range (on PostgreSQL only the months' partitions are
+    read) reduced once to brand × customer sums — at most brands × customers rows, whatever
+    the number of lines — and those counted per segment of each dimension."""
+    pairs = (
+        OrderLine.objects.filter(
+            order_date__gte=first,
+            order_date__lt=add_months(last, 1),
+            sku__brand_id__in=list(brand_ids),
+            customer__in=customers,
+        )
+        .values(
+            brand=F("sku__brand_id"),
+            area=F("customer__trade_area"),
+            format=F("customer__business_format"),
+            buyer=F("customer_id"),
+        )
+        .annotate(volume=Sum("quantity"))
+        .filter(volume__gt=0)
+        .order_by()
+    )
+    inner, params = pairs.query.sql_with_params()
+    sql = (
+        f"WITH pairs AS ({inner}) "
+        "SELECT 'trade_area', brand, area, COUNT(*), SUM(volume) FROM pairs "
+        "GROUP BY brand, area "
+        "UNION ALL "
+        "SELECT 'business_format', brand, format, COUNT(*), SUM(volume) FROM pairs "
+        "GROUP BY brand, format"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            (dimension, brand, segment or "", int(count), int(volume or 0))
+            for dimension, brand, segment, count, volume in cursor.fetchall()
+        ]
