@@ -25,7 +25,8 @@ first; equal volumes share a rank; nothing sold, no rank.
 Segments: a brand's reach in a segment = customers of the segment who ordered the brand in
 the year / active customers of the segment (now). Against the brand's reach over all
 customers: ≥ 1.25 × strong (强), ≤ 0.5 × weak (弱), no customer at all absent (空白) — where
-to look for next year's target customers.
+to look for next year's target customers. Strong and weak only for segments of at least
+``MARK_FROM_CUSTOMERS`` customers.
 
 Cost: the indicator part reads (key brands + key SKUs) × 24 stored rows; the segment part
 scans the year's order lines of the key brands once (``brand_segment_reach``), the heavy
@@ -63,10 +64,14 @@ from .models import (
 
 STRONG_FROM = 1.25
 WEAK_UNTIL = 0.5
+# a segment with fewer active customers is not called strong or weak (a few customers more
+# or less swing its rate)
+MARK_FROM_CUSTOMERS = 10
 CACHE_SECONDS = 24 * 3600
 
 # the rows of a brand's or SKU's twelve-month table: (key, label, kind); kind tells how a
-# value prints: rate (percent), count (cartons), money (yuan), state (supply state)
+# value prints: rate (percent), count (cartons), money (yuan), wan (yuan shown in 万元, so
+# that twelve months fit a line), state (supply state)
 METRICS = [
     ("coverage_rate", _("覆盖率"), "rate"),
     ("shelf_rate", _("上柜率"), "rate"),
@@ -74,7 +79,7 @@ METRICS = [
     ("volume_growth", _("销量成长率"), "rate"),
     ("share_growth", _("份额成长率"), "rate"),
     ("volume", _("销量（条）"), "count"),
-    ("amount", _("金额（元）"), "money"),
+    ("amount", _("金额（万元）"), "wan"),
     ("avg_price", _("条均价（元）"), "money"),
     ("share", _("市场份额"), "rate"),
     ("supply_satisfaction", _("供应满足率"), "rate"),
@@ -93,6 +98,7 @@ CHANGE = {
     "supply_satisfaction": "pp",
 }
 STATE_LABELS = dict(SupplyState.choices)
+MARK_LABELS = {"strong": _("强"), "weak": _("弱"), "absent": _("空白")}
 
 
 def year_choice(text: str | None) -> tuple[int | None, bool]:
@@ -205,6 +211,10 @@ class Reach:
     rate: float | None
     mark: str  # strong, weak, absent or ""
 
+    @property
+    def label(self) -> str:
+        return MARK_LABELS.get(self.mark, "")
+
 
 @dataclass
 class Segment:
@@ -235,8 +245,21 @@ class AnnualEvaluation:
         return len(self.computed) == 12
 
     @property
-    def metrics(self) -> list:
-        return METRICS
+    def pdf_rankings(self) -> list[tuple]:
+        """(lines, are brands, ranking title, months title) of the printed document's two
+        parts."""
+        return [
+            (self.brands, True, _("重点品牌年度排名"), _("重点品牌逐月五率与量价")),
+            (self.skus, False, _("重点单品年度排名"), _("重点单品逐月五率与量价")),
+        ]
+
+    @property
+    def pdf_segments(self) -> list[tuple]:
+        """(segments, segment label, title) of the printed document's segment tables."""
+        return [
+            (self.trade_areas, _("商圈"), _("各商圈的品牌覆盖")),
+            (self.formats, _("业态"), _("各业态的品牌覆盖")),
+        ]
 
 
 def annual_evaluation(*, user: User, year: int | None) -> AnnualEvaluation:
@@ -489,7 +512,8 @@ def _segments(evaluation: AnnualEvaluation, brand_ids: dict[str, int], done: set
             for line in evaluation.brands:
                 ordering, volume = found.get((dimension, brand_ids.get(line.key), segment), (0, 0))
                 rate = ordering / n if n else None
-                cells.append(Reach(ordering, volume, rate, _mark(rate, brand_reach[line.key])))
+                mark = _mark(rate, brand_reach[line.key], n)
+                cells.append(Reach(ordering, volume, rate, mark))
             if dimension == "business_format":
                 name = str(formats.get(segment, segment)) if segment else ""
             else:
@@ -497,12 +521,12 @@ def _segments(evaluation: AnnualEvaluation, brand_ids: dict[str, int], done: set
             target.append(Segment(name=name or str(_("未填写")), customers=n, cells=cells))
 
 
-def _mark(rate: float | None, overall: float | None) -> str:
+def _mark(rate: float | None, overall: float | None, customers: int) -> str:
     if rate is None:
         return ""
     if rate == 0:
         return "absent"
-    if overall:
+    if overall and customers >= MARK_FROM_CUSTOMERS:
         if rate >= STRONG_FROM * overall:
             return "strong"
         if rate <= WEAK_UNTIL * overall:
