@@ -3,7 +3,7 @@ allowed to see (see ``customers.selectors.customers_visible_to``)."""
 
 import datetime as dt
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 
@@ -299,6 +299,8 @@ def customer_sku_month_volumes(*, customers: QuerySet, sku_ids, month: dt.date) 
 
 
 SEGMENT_DIMENSIONS = ("trade_area", "business_format")
+# work_mem of the brand × customer aggregation (PostgreSQL), for that statement only
+AGGREGATE_WORK_MEM = "96MB"
 
 
 def brand_segment_reach(
@@ -311,36 +313,40 @@ def brand_segment_reach(
     the brand's SKUs over the months are above 0; only ``customers`` count.
 
     One statement: the lines of the range (on PostgreSQL only the months' partitions are
-    read) reduced once to brand × customer sums — at most brands × customers rows, whatever
-    the number of lines — and those counted per segment of each dimension."""
+    read) reduced once to brand × customer sums on two integer keys — at most brands ×
+    customers rows, whatever the number of lines — then joined to ``customers`` and counted
+    per segment of each dimension. On PostgreSQL the statement gets ``AGGREGATE_WORK_MEM``
+    (a city month is some 360,000 brand × customer pairs: with the default 4 MB the
+    aggregation spills to disk in 30-odd batches)."""
     pairs = (
         OrderLine.objects.filter(
             order_date__gte=first,
             order_date__lt=add_months(last, 1),
             sku__brand_id__in=list(brand_ids),
-            customer__in=customers,
         )
-        .values(
-            brand=F("sku__brand_id"),
-            area=F("customer__trade_area"),
-            format=F("customer__business_format"),
-            buyer=F("customer_id"),
-        )
+        .values(brand=F("sku__brand_id"), buyer=F("customer_id"))
         .annotate(volume=Sum("quantity"))
         .filter(volume__gt=0)
         .order_by()
     )
     inner, params = pairs.query.sql_with_params()
+    buyers, buyer_params = (
+        customers.order_by().values("id", "trade_area", "business_format").query.sql_with_params()
+    )
     sql = (
-        f"WITH pairs AS ({inner}) "
-        "SELECT 'trade_area', brand, area, COUNT(*), SUM(volume) FROM pairs "
+        f"WITH pairs AS ({inner}), buyers AS ({buyers}), "
+        "joined AS (SELECT p.brand AS brand, p.volume AS volume, c.trade_area AS area, "
+        "c.business_format AS format FROM pairs p JOIN buyers c ON c.id = p.buyer) "
+        "SELECT 'trade_area', brand, area, COUNT(*), SUM(volume) FROM joined "
         "GROUP BY brand, area "
         "UNION ALL "
-        "SELECT 'business_format', brand, format, COUNT(*), SUM(volume) FROM pairs "
+        "SELECT 'business_format', brand, format, COUNT(*), SUM(volume) FROM joined "
         "GROUP BY brand, format"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
+        cursor.execute(sql, (*params, *buyer_params))
         return [
             (dimension, brand, segment or "", int(count), int(volume or 0))
             for dimension, brand, segment, count, volume in cursor.fetchall()

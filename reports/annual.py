@@ -30,8 +30,11 @@ to look for next year's target customers. Strong and weak only for segments of a
 
 Cost: the indicator part reads (key brands + key SKUs) × 24 stored rows; the segment part
 scans the year's order lines of the key brands once (``brand_segment_reach``), the heavy
-part at city scale, and is kept in the cache keyed by the year's latest successful runs
-(recomputing a month, e.g. after an order import, gives a new key)."""
+part at city scale (measured on the city data, 2.4M lines a month, 23 key brands, on the
+2-CPU machine under a load of ~9: one month 3.4 s, three months 6.8 s, so a year some
+25 s; the small demo's 11 months, 246,000 lines, 0.6 s on SQLite), and is kept in the
+cache keyed by the year's latest successful runs (recomputing a month, e.g. after an order
+import, gives a new key)."""
 
 from __future__ import annotations
 
