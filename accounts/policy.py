@@ -218,6 +218,13 @@ def can_see_company(user: Any) -> bool:
     return role_of(user) in (Role.BRAND_MANAGER, Role.ADMIN)
 
 
+def can_see_annual_brand_evaluation(user: Any) -> bool:
+    """The annual brand evaluation (年度品牌评价: company-wide brand indicators and where each
+    brand sells): brand managers and admins. Not market managers: it is company-wide, and
+    their view is their team's."""
+    return role_of(user) in (Role.BRAND_MANAGER, Role.ADMIN)
+
+
 def can_edit_catalog(user: Any) -> bool:
     """Changing the catalogue (categories, brands, SKUs): brand managers and admins."""
     return role_of(user) in (Role.BRAND_MANAGER, Role.ADMIN)

@@ -20,6 +20,16 @@ def active_customers() -> QuerySet[Customer]:
     return Customer.objects.filter(status=CustomerStatus.ACTIVE)
 
 
+def segment_counts(*, customers: QuerySet[Customer]) -> list[tuple[str, str, int]]:
+    """(dimension, segment, customers) of ``customers`` by trade area (商圈) and by business
+    format (业态), ``segment`` "" when not recorded: two grouped counts."""
+    rows: list[tuple[str, str, int]] = []
+    for dimension in ("trade_area", "business_format"):
+        counts = customers.order_by().values_list(dimension).annotate(n=Count("id"))
+        rows += [(dimension, value or "", n) for value, n in counts]
+    return rows
+
+
 def customers_owned_by(*, manager: User) -> QuerySet[Customer]:
     """The customers ``manager`` owns (not those they may see: a market manager sees a
     team's customers but owns none)."""

@@ -5,6 +5,7 @@ here because cycle sits above reports: reports routes nothing of the cycle."""
 
 from django.urls import path
 
+from reports import annual_views
 from reports import views as reports_views
 
 from .views import analysis, warning_plan
@@ -18,6 +19,9 @@ urlpatterns = [
     path("team/<str:code>/", analysis.analysis_team, name="team"),
     path("warnings/", analysis.compute_warnings, name="compute_warnings"),
     path("brands/", reports_views.analysis_brands, name="brands"),
+    path("annual/", annual_views.annual, name="annual"),
+    path("annual/xlsx/", annual_views.annual_xlsx, name="annual_xlsx"),
+    path("annual/pdf/", annual_views.annual_pdf, name="annual_pdf"),
     path("recompute/", reports_views.recompute, name="recompute"),
     path("status/", reports_views.run_status, name="status"),
     path("export/", reports_views.export, name="export"),

@@ -371,6 +371,10 @@ APPROVAL_RULES: list[Promise] = [
 MENU_NOTES: dict[str, Promise] = {
     "accounts:home": _("本月概况和常用数字。"),
     "reports:home": _("月初分析：指标、预警、重点品牌和市场状态，以及相应的 Excel 下载。"),
+    "reports:annual": _(
+        "年度品牌评价：选年份，看重点品牌和单品 12 个月的五率与量价、全年值、同比和排名，"
+        "以及各商圈、业态的品牌覆盖（强、弱、空白）；可导出 Excel、打印 PDF。"
+    ),
     "plans:home": _(
         "本月计划：目标、营销动作、计划概要和提交审批；页内进入需求预测、周安排（写周小结）、"
         "任务执行标注表和打印 PDF。"

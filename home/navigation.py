@@ -29,6 +29,7 @@ _CATALOGUE = [
 ]
 
 _ANALYSIS = NavItem("reports:home", _("分析"))
+_ANNUAL = NavItem("reports:annual", _("年度评价"))
 _FEED = NavItem("feed:index", _("三员互动"), counts_unread=True)
 _TEAM_BOARD = NavItem("team:board", _("团队看板"))
 # the 使用说明 page (home/help.py), last in every menu
@@ -60,6 +61,7 @@ MENUS: dict[str, list[NavItem]] = {
     Role.BRAND_MANAGER: [
         _HOME,
         _ANALYSIS,
+        _ANNUAL,
         NavItem("brand_tasks:list", _("品牌培育")),
         _FEED,
         NavItem("customers:list", _("客户（只读）")),
@@ -70,6 +72,7 @@ MENUS: dict[str, list[NavItem]] = {
         _HOME,
         _TEAM_BOARD,
         _ANALYSIS,
+        _ANNUAL,
         NavItem("customers:list", pgettext_lazy("list", "客户")),
         NavItem("visits:audit", _("拜访稽核")),
         *_CATALOGUE,

@@ -402,6 +402,11 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         targets=OWN_OTHER,
     ),
     "reports:brands": Rule(row("login", "403", "403", "200", "200"), LIKE_GET),
+    # the annual brand evaluation (can_see_annual_brand_evaluation): company-wide, so brand
+    # managers and admins; the page, its workbook and its PDF alike (GET only, writes nothing)
+    "reports:annual": Rule(row("login", "403", "403", "200", "200"), LIKE_GET),
+    "reports:annual_xlsx": Rule(row("login", "403", "403", "200", "200"), LIKE_GET),
+    "reports:annual_pdf": Rule(row("login", "403", "403", "200", "200"), LIKE_GET),
     # market managers and admins start the monthly computation (can_recompute); the empty
     # body is refused by the form with a redirect back
     "reports:recompute": Rule(
