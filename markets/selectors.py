@@ -281,21 +281,41 @@ def latest_checks(
     )
 
 
-def customer_sku_month_volumes(*, customers: QuerySet, sku_ids, month: dt.date) -> list[tuple]:
-    """(customer id, sku id, cartons) ordered in ``month`` by ``customers`` of ``sku_ids``,
-    ordered by customer and SKU; pairs without an order line are left out."""
-    return list(
+def customer_sku_month_volumes(*, pairs: list[tuple[int, int]], month: dt.date) -> list[tuple]:
+    """(customer id, sku id, cartons) ordered in ``month`` for each of the (customer id, sku
+    id) ``pairs`` that has an order line, ordered by customer and SKU. Only the pairs asked
+    for are summed (a month's inventory checks: tens of thousands at city scale, where the
+    customers × SKUs they span are a million); on PostgreSQL they are joined as arrays."""
+    if not pairs:
+        return []
+    first, last = month, add_months(month, 1)
+    if connection.vendor == "postgresql":
+        customers, skus = (list(x) for x in zip(*pairs, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT o.customer_id, o.sku_id, SUM(o.quantity)"
+                f" FROM {OrderLine._meta.db_table} o"
+                " JOIN unnest(%s::bigint[], %s::bigint[]) AS p(customer_id, sku_id)"
+                " ON o.customer_id = p.customer_id AND o.sku_id = p.sku_id"
+                " WHERE o.order_date >= %s AND o.order_date < %s"
+                " GROUP BY o.customer_id, o.sku_id ORDER BY o.customer_id, o.sku_id",
+                [customers, skus, first, last],
+            )
+            return cursor.fetchall()
+    wanted = set(pairs)
+    rows = (
         OrderLine.objects.filter(
-            order_date__gte=month,
-            order_date__lt=add_months(month, 1),
-            customer_id__in=customers.values("id"),
-            sku_id__in=sku_ids,
+            order_date__gte=first,
+            order_date__lt=last,
+            customer_id__in={c for c, _ in wanted},
+            sku_id__in={s for _, s in wanted},
         )
         .values("customer_id", "sku_id")
         .annotate(volume=Sum("quantity"))
         .order_by("customer_id", "sku_id")
         .values_list("customer_id", "sku_id", "volume")
     )
+    return [row for row in rows if (row[0], row[1]) in wanted]
 
 
 SEGMENT_DIMENSIONS = ("trade_area", "business_format")

@@ -153,7 +153,8 @@ class RuleData:
         """Latest price check of each SKU in M."""
         return self._latest("price", "price", "float64", since=self.start)
 
-    def sku_volumes(self, sku_ids: list[int]) -> pd.DataFrame:
-        """Volume of M per customer × SKU, for the managers' active customers."""
-        rows = customer_sku_month_volumes(customers=self.mine, sku_ids=sku_ids, month=self.month)
+    def sku_volumes(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Volume of M of each (customer_id, sku_id) of ``pairs`` that has order lines."""
+        keys = list(zip(pairs["customer_id"].tolist(), pairs["sku_id"].tolist(), strict=True))
+        rows = customer_sku_month_volumes(pairs=keys, month=self.month)
         return frame_of(rows, {"customer_id": "int64", "sku_id": "int64", "volume": "int64"})

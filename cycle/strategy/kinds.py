@@ -145,7 +145,7 @@ def inventory_high(data, t):
     stock = data.inventory
     if stock.empty:
         return stock
-    volumes = data.sku_volumes(sorted(stock["sku_id"].unique().tolist()))
+    volumes = data.sku_volumes(stock[["customer_id", "sku_id"]].drop_duplicates())
     rows = stock.merge(volumes, on=["customer_id", "sku_id"], how="left")
     rows["volume"] = rows["volume"].fillna(0).astype("int64")
     rows["ratio"] = ratio(rows["stock"], rows["volume"])
