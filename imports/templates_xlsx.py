@@ -122,7 +122,9 @@ FORMATS = {
     "launch_date": "YYYY-MM-DD",
     "month": "YYYY-MM",
     "survey_date": "YYYY-MM-DD",
-    "dimension": "货源供应、品牌与价格、客户经理服务、配送、订货便利、总体满意（或后台定义的维度编码）",
+    "dimension": (
+        "货源供应、品牌与价格、客户经理服务、配送、订货便利、总体满意（或后台定义的维度编码）"
+    ),
     "score": "1–5",
     "is_key_brand": "是 / 否",
     "tier": "1–30",

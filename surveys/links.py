@@ -14,11 +14,13 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 
 from .models import Survey
+from .selectors import survey_answered_ids, survey_open_on
 
 SALT = "surveys.answer-link"
 _SIGNER = signing.Signer(salt=SALT, sep=".")
@@ -44,9 +46,36 @@ def link_for(*, survey: Survey, customer: Customer) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def qr_data_uri(url: str) -> str:
-    """The QR code of ``url`` as an SVG data URI (an <img> in pages and PDFs alike)."""
-    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as an inline <svg class="qr"> (one path, scaled by CSS: pages
+    and WeasyPrint alike), safe to put in a template as is."""
+    svg = segno.make(url, error="m").svg_inline(
+        scale=1, border=2, omitsize=True, svgclass="qr", lineclass=None
+    )
+    return mark_safe(svg)  # noqa: S308 (segno's own markup; the URL is only encoded in it)
+
+
+@dataclass(frozen=True)
+class CustomerLink:
+    survey: Survey
+    url: str
+    qr: str
+
+
+def customer_links(*, customer_ids: list[int], day: dt.date) -> dict[int, CustomerLink]:
+    """The satisfaction link and QR of each of ``customer_ids`` who has not answered the
+    period open on ``day`` (none when no period is open): two queries."""
+    survey = survey_open_on(day)
+    if survey is None or not customer_ids:
+        return {}
+    answered = survey_answered_ids(survey=survey, customer_ids=customer_ids)
+    links = {}
+    for pk in customer_ids:
+        if pk in answered:
+            continue
+        url = link_for(survey=survey, customer=Customer(pk=pk))
+        links[pk] = CustomerLink(survey, url, qr_svg(url))
+    return links
 
 
 @dataclass(frozen=True)

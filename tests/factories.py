@@ -247,6 +247,7 @@ def answer_make(survey, customer, scores: dict[str, int], *, channel="import", a
     )
     dims = {d.code: d for d in Dimension.objects.all()}
     Score.objects.bulk_create(
-        Score(response=response, dimension=dims[code], score=value) for code, value in scores.items()
+        Score(response=response, dimension=dims[code], score=value)
+        for code, value in scores.items()
     )
     return response

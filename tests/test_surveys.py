@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.months import add_months
 from imports.services import import_file
-from surveys.links import LinkRefused, link_for, link_open, qr_data_uri, token_for
+from surveys.links import LinkRefused, customer_links, link_for, link_open, qr_svg, token_for
 from surveys.models import Channel, Response, Score
 from surveys.selectors import callback_sample_ids, summary
 from surveys.services import AlreadyAnswered, response_record
@@ -98,9 +98,7 @@ def test_the_import_names_unknown_customers_dimensions_periods_and_repeats(two_t
     assert not Response.objects.exists()
 
 
-def test_the_import_refuses_a_customer_who_answered_through_another_channel(
-    two_teams, current
-):
+def test_the_import_refuses_a_customer_who_answered_through_another_channel(two_teams, current):
     answer_make(current, two_teams["customers"]["a1"], ALL5, channel=Channel.QR)
     day = current.start + dt.timedelta(days=10)
     result = import_file(kind="satisfaction", content=_rows(GOOD, day), filename="s.csv")
@@ -207,7 +205,13 @@ def test_a_customer_manager_cannot_answer_for_a_customer(client, two_teams, curr
 def test_the_link_is_absolute_from_site_url_and_its_qr_is_an_svg(two_teams, current):
     url = link_for(survey=current, customer=two_teams["customers"]["a1"])
     assert url.startswith("https://135.example.com/s/") and url.endswith("/")
-    assert qr_data_uri(url).startswith("data:image/svg+xml")
+    assert qr_svg(url).startswith('<svg viewBox="0 0 ') and "<path" in qr_svg(url)
+    # the QR of those who have not answered the period open that day
+    a1, a2 = two_teams["customers"]["a1"], two_teams["customers"]["a2"]
+    answer_make(current, a2, ALL5)
+    links = customer_links(customer_ids=[a1.pk, a2.pk], day=current.start)
+    assert list(links) == [a1.pk] and links[a1.pk].url == url
+    assert customer_links(customer_ids=[a1.pk], day=current.start - dt.timedelta(days=1)) == {}
 
 
 # --- the phone callbacks -------------------------------------------------------------------
@@ -239,7 +243,9 @@ def test_the_callback_sample_is_random_stable_and_drawn_from_every_manager(
     chosen = Customer.objects.filter(pk__in=sample)
     assert all(c.manager.team_id == team.pk and c.is_active for c in chosen)
     # not the first customers by code, nor one manager's: the whole team is eligible
-    codes = sorted(Customer.objects.filter(manager__team=team, status="active").values_list("pk", flat=True))
+    codes = sorted(
+        Customer.objects.filter(manager__team=team, status="active").values_list("pk", flat=True)
+    )
     assert sample != codes[:12]
     # every manager's customers are eligible: a sample as large as the team takes everyone
     everyone = callback_sample_ids(team=team, survey=current, size=1000)
@@ -256,7 +262,9 @@ def test_the_callback_sample_is_random_stable_and_drawn_from_every_manager(
 
 
 @override_settings(SURVEY_CALLBACK_SAMPLE_SIZE=5)
-def test_the_market_manager_enters_a_callback_for_a_sampled_customer(client, two_teams, big_team, current):
+def test_the_market_manager_enters_a_callback_for_a_sampled_customer(
+    client, two_teams, big_team, current
+):
     from customers.models import Customer
 
     mm = two_teams["mm_a"]
@@ -280,7 +288,9 @@ def test_the_market_manager_enters_a_callback_for_a_sampled_customer(client, two
     refused = client.post(reverse("surveys:callback_answer"), data | {"customer": outside.pk})
     assert refused.status_code == 404
     with pytest.raises(ValidationError):
-        response_record(survey=current, customer=outside, channel=Channel.CALLBACK, scores=ALL5, by=mm)
+        response_record(
+            survey=current, customer=outside, channel=Channel.CALLBACK, scores=ALL5, by=mm
+        )
     assert Response.objects.count() == 1
 
 
@@ -371,3 +381,85 @@ def test_a_market_manager_sees_the_team_and_each_manager_but_not_the_company(
     own = client.get(reverse("surveys:overview")).content.decode()
     assert "50.0%" in own  # a1's own customers: 1 of 2
     assert client.get(reverse("surveys:overview"), {"manager": "a2"}).status_code == 404
+
+
+# --- the "dissatisfied customer" rule ------------------------------------------------------
+
+OCT, NOV = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
+
+
+def test_the_dissatisfied_rule_fires_on_the_last_answer_and_generates_the_action(two_teams):
+    from cycle.models import ActionSource, MarketingAction
+    from cycle.services import plan_generate
+    from cycle.strategy.engine import warnings_evaluate
+    from reports.services import indicators_compute
+    from tests.factories import SHANGHAI, CycleFactory
+
+    cm = two_teams["cm"]["a1"]
+    q3, q4 = survey_make(dt.date(2026, 7, 1)), survey_make(OCT)
+    unhappy = two_teams["customers"]["a1"]
+    recovered = CustomerFactory(manager=cm, code="C-recovered")
+    happy = CustomerFactory(manager=cm, code="C-happy")
+    later = CustomerFactory(manager=cm, code="C-later")
+    answer_make(q4, unhappy, ALL5 | {"delivery": 2, "supply": 1})
+    answer_make(q3, recovered, ALL5 | {"service": 1})  # its last answer is fine
+    answer_make(q4, recovered, ALL5)
+    answer_make(q4, happy, ALL5 | {"supply": 3})
+    # answered after October: not October's warning
+    answer_make(q4, later, ALL5 | {"overall": 1}, at=dt.datetime(2026, 11, 3, 9, tzinfo=SHANGHAI))
+    indicators_compute(month=OCT)
+
+    warnings = [
+        w for w in warnings_evaluate(manager=cm, month=OCT) if w.rule_code == "dissatisfied"
+    ]
+
+    assert [w.customer_code for w in warnings] == ["C-a1"]
+    flag = warnings[0]
+    assert flag.numbers["lowest"] == 1 and flag.numbers["dimensions"] == "货源供应、配送"
+    assert flag.message == "2026-10-15 满意度评价中“货源供应、配送”评分最低 1 分（不高于 2 分）"
+    assert flag.suggestion == "上门沟通、了解诉求" and flag.action_code == "visit_listen"
+
+    november = CycleFactory(manager=cm, month=NOV)
+    plan_generate(cycle=november, by=cm)
+    action = MarketingAction.objects.get(
+        cycle=november, source=ActionSource.WARNING, rule__code="dissatisfied"
+    )
+    assert action.customer == unhappy and action.text == "上门沟通、了解诉求"
+    assert action.standard_action.code == "visit_listen"
+
+
+# --- the QR on the visit sheet and the customer card ---------------------------------------
+
+# the ``day`` fixture (a1's visit on 2026-11-03), registered under its own name
+from tests.test_visit_sheet import DAY_URL, run_tool  # noqa: E402
+from tests.test_visit_sheet import day as _sheet_day  # noqa: E402, F401
+
+
+def test_the_visit_sheet_prints_the_qr_of_customers_who_have_not_answered(
+    client, two_teams, day, tmp_path
+):
+    survey = survey_make(dt.date(2026, 10, 1))
+    client.force_login(two_teams["cm"]["a1"])
+    content = client.get(DAY_URL).content
+    assert "请客户扫码评价满意度" in run_tool("pdftotext", content, tmp_path)
+    from cycle.visit_sheet import day_sheet, sheet_html
+
+    sheet = day_sheet(user=two_teams["cm"]["a1"], username="a1", date=dt.date(2026, 11, 3))
+    assert '<svg viewBox="0 0' in sheet_html(sheet)
+    answer_make(survey, two_teams["customers"]["a1"], ALL5)
+    again = client.get(DAY_URL).content
+    assert "请客户扫码评价满意度" not in run_tool("pdftotext", again, tmp_path)
+
+
+def test_the_customer_card_and_page_show_the_qr_while_a_period_is_open(
+    client, two_teams, current, tmp_path
+):
+    customer = two_teams["customers"]["a1"]
+    client.force_login(two_teams["cm"]["a1"])
+    page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert 'class="qr"' in page and "扫码评价" in page
+    card = client.get(reverse("customers:card", args=[customer.pk])).content
+    assert "扫码评价" in run_tool("pdftotext", card, tmp_path)
+    answer_make(current, customer, ALL5)
+    page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert 'class="qr"' not in page
