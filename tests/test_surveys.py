@@ -430,13 +430,16 @@ def test_the_dissatisfied_rule_fires_on_the_last_answer_and_generates_the_action
 
 # --- the QR on the visit sheet and the customer card ---------------------------------------
 
-# the ``day`` fixture (a1's visit on 2026-11-03), registered under its own name
+# the visit sheet's ``day`` fixture (a1's visit on 2026-11-03)
 from tests.test_visit_sheet import DAY_URL, run_tool  # noqa: E402
-from tests.test_visit_sheet import day as _sheet_day  # noqa: E402, F401
+from tests.test_visit_sheet import day as sheet_day  # noqa: E402, F401
 
 
 def test_the_visit_sheet_prints_the_qr_of_customers_who_have_not_answered(
-    client, two_teams, day, tmp_path
+    client,
+    two_teams,
+    sheet_day,  # noqa: F811
+    tmp_path,
 ):
     survey = survey_make(dt.date(2026, 10, 1))
     client.force_login(two_teams["cm"]["a1"])
