@@ -90,7 +90,7 @@ class Survey(models.Model):
                 "year": self.start.year,
                 "q": (self.start.month - 1) // 3 + 1,
             }
-        return _("%(year)s年%(month)s月") % {"year": self.start.year, "month": self.start.month}
+        return _("%(year)d年%(month)d月") % {"year": self.start.year, "month": self.start.month}
 
     @staticmethod
     def end_of(kind: str, start: dt.date) -> dt.date:

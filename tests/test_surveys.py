@@ -466,3 +466,28 @@ def test_the_customer_card_and_page_show_the_qr_while_a_period_is_open(
     answer_make(current, customer, ALL5)
     page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert 'class="qr"' not in page
+
+
+# --- the figures on the cycle's pages ------------------------------------------------------
+
+
+def test_the_analysis_evaluation_and_team_board_pages_show_the_same_figures(
+    client, two_teams, current
+):
+    _small_set(two_teams, current)
+    month = f"{current.start:%Y-%m}"
+    client.force_login(two_teams["mm_a"])
+    manager = client.get(reverse("reports:manager", args=["a1"]), {"month": month})
+    html = manager.content.decode()
+    section = html[html.index('id="satisfaction"') :]
+    assert "50.0%" in section and "3.00" in section  # a1: 1 of 2 satisfied, supply (4+2)/2
+    team = client.get(reverse("reports:team", args=["TA"]), {"month": month}).content.decode()
+    section = team[team.index('id="satisfaction"') :]
+    assert "66.7%" in section  # team A: 2 of 3
+    evaluation = client.get(reverse("plans:evaluation", args=["a1", month])).content.decode()
+    assert "50.0%" in evaluation[evaluation.index('id="satisfaction"') :]
+    board = client.get(reverse("team:board"), {"month": month}).content.decode()
+    ranking = board[board.index('id="satisfaction-ranking"') :]
+    a1, a2 = two_teams["cm"]["a1"].display_name, two_teams["cm"]["a2"].display_name
+    assert ranking.index(a2) < ranking.index(a1)  # a2 100% before a1 50%
+    assert "100.0%" in ranking and "50.0%" in ranking
