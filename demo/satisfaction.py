@@ -57,7 +57,9 @@ def seed_satisfaction(
     answers = []
     for k, survey in enumerate(surveys):
         current = survey.end >= today
-        size = min(int(len(active) * (SHARE_NOW if current else SHARE)), CAP_NOW if current else CAP)
+        size = min(
+            int(len(active) * (SHARE_NOW if current else SHARE)), CAP_NOW if current else CAP
+        )
         last_day = min(survey.end, today - dt.timedelta(days=1))
         if size == 0 or last_day < survey.start:
             continue
@@ -86,9 +88,7 @@ def seed_satisfaction(
     if not answers:
         return {Response: 0, Score: 0}
     frame = pd.concat(answers, ignore_index=True)
-    written = load.write_rows(
-        Response, [frame.drop(columns="_latent")], times=("answered_at",)
-    )
+    written = load.write_rows(Response, [frame.drop(columns="_latent")], times=("answered_at",))
     ids = pd.DataFrame.from_records(
         list(
             Response.objects.filter(survey__in=surveys).values_list(
