@@ -255,6 +255,12 @@ def can_import(user: Any) -> bool:
     return role_of(user) == Role.ADMIN
 
 
+def can_make_callbacks(user: Any) -> bool:
+    """The satisfaction phone callbacks (电话回访) page: market managers (their team's sample)
+    and admins (any team's). A customer manager never enters satisfaction answers."""
+    return role_of(user) in (Role.MARKET_MANAGER, Role.ADMIN)
+
+
 # --- what a user may do to one customer manager's work ------------------------------------
 
 
@@ -296,6 +302,21 @@ def can_give_guidance(user: Any, manager: User) -> bool:
     )
 
 
+def can_enter_satisfaction(user: Any, manager: User) -> bool:
+    """Entering a callback answer for a customer of ``manager``: the market manager of
+    their team or an admin; never a customer manager, for their own customers or anyone's."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    team = manager.team if manager.team_id else None
+    return (
+        role == Role.MARKET_MANAGER
+        and team is not None
+        and team.market_manager_id == user.pk
+        and user.pk != manager.pk
+    )
+
+
 # --- for templates ------------------------------------------------------------------------
 
 
@@ -321,4 +342,6 @@ _TEMPLATE_CHECKS = {
     "see_plans": lambda user: not reads_brand_part_only(user),
     "read_brand_part_only": reads_brand_part_only,
     "read_customers_only": reads_brand_part_only,
+    "make_callbacks": can_make_callbacks,
+    "see_company": can_see_company,
 }

@@ -50,6 +50,8 @@ urlpatterns += i18n_patterns(
     path("brand-tasks/", include("cycle.brand_task_urls")),
     path("rules/", include("cycle.rule_urls")),
     path("visits/", include("cycle.visit_urls")),
+    # customer satisfaction: /satisfaction/… and the customers' own link /s/<token>/ (no login)
+    path("", include("surveys.urls")),
     # the home page (home/) and login/logout (accounts/) share the one namespace "accounts"
     # (reverse("accounts:home"), LOGIN_REDIRECT_URL): accounts sits below home and routes
     # nothing of it

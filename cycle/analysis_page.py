@@ -12,10 +12,11 @@ import datetime as dt
 from accounts.models import User
 from accounts.policy import access_manager, access_team, can_recompute
 from accounts.selectors import managers_visible_to
-from core.months import add_months
+from core.months import add_months, month_end
 from reports.analysis import indicator_context
 from reports.models import ManagerIndicator, ScopeType
 from reports.selectors import key_sku_rates, manager_indicators, market_state
+from surveys.selectors import summary as satisfaction_summary
 
 from .selectors import cycle_for
 from .selectors.warning_plan import plan_actions_by_key, plan_add_mode
@@ -42,6 +43,8 @@ def manager_context(
         "indicator": ManagerIndicator.objects.filter(manager=manager, month=month).first(),
         "key_skus": key_sku_rates(scope_type=scope[0], scope_key=scope[1], month=month),
         "market": market_state(scope_type=scope[0], scope_key=scope[1], month=month),
+        # the customers' satisfaction up to the survey period the month falls in
+        "satisfaction": satisfaction_summary(user=user, until=month_end(month), manager=manager),
     }
 
 
@@ -58,6 +61,7 @@ def team_context(*, user: User, code: str, month: dt.date) -> dict:
         "can_compute_warnings": can_recompute(user),
         "key_skus": key_sku_rates(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
         "market": market_state(scope_type=ScopeType.TEAM, scope_key=team.code, month=month),
+        "satisfaction": satisfaction_summary(user=user, until=month_end(month), team=team),
     }
 
 

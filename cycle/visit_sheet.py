@@ -35,6 +35,7 @@ from core.pdf import FONTS, NO_FETCHING, collecting_once
 from core.workdays import calendar_days
 from customers.models import Customer
 from markets.selectors import last_checks_before, skus_ordered_by_customer
+from surveys.links import CustomerLink, customer_links
 
 from .models import Cycle, MarketingAction
 from .selectors import plan_for
@@ -88,6 +89,8 @@ class SheetCustomer:
     customer: Customer
     actions: list[MarketingAction]
     skus: list[SkuCheck]
+    # the customer's satisfaction QR, while a survey period is open and they have not answered
+    survey: CustomerLink | None = None
 
     @property
     def sku_lines(self) -> str:
@@ -207,6 +210,8 @@ def sheet_data(
         return [SheetDay(day.date, [], day.by_plan) for day in lists]
     action_sku_ids = {a.sku_id for d in lists for e in d.entries for a in e.actions if a.sku_id}
     skus, sold = _skus(cycle, customer_ids, action_sku_ids)
+    # the period open on the first day (periods are whole months, so on every day)
+    links = customer_links(customer_ids=customer_ids, day=dates[0])
     days = []
     for day in lists:
         start = day_bounds(day.date)[0]
@@ -224,7 +229,11 @@ def sheet_data(
         )
         customers = [
             SheetCustomer(
-                number, e.customer, open_actions[e.customer.pk], _cells(chosen, e.customer, last)
+                number,
+                e.customer,
+                open_actions[e.customer.pk],
+                _cells(chosen, e.customer, last),
+                links.get(e.customer.pk),
             )
             for number, e in enumerate(day.entries, start=1)
         ]
@@ -362,6 +371,7 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 7
 .i { width: 25%; }
 .a { width: 50%; }
 .t { width: 25%; color: #555; }
+.t svg.qr { float: right; width: 15mm; height: 15mm; margin: 0 0 0 1mm; }
 .i::first-line { font-size: 9.5pt; }  /* the number and the name */
 .heads > .i::first-line { font-size: 7pt; }
 .s { border-top: 0.4pt solid #aaa; padding: 0.4mm 0 0 0.5mm; white-space: pre;

@@ -30,6 +30,7 @@ from .forecasts import build_forecasts
 from .observations import build_observations
 from .orders import OrderModel
 from .people import build_people
+from .satisfaction import seed_satisfaction
 from .scale import Scale
 from .skus import build_skus
 
@@ -196,6 +197,19 @@ def seed(scale: Scale, months: int, seed: int, write: Callable[[str], None]):
     )
     timer.counts.update(executed)
     rows = "，".join(f"{m._meta.verbose_name_plural} {n:,}" for m, n in executed.items())
+    write(f"  {rows} ({time.perf_counter() - started:.1f} s)")
+
+    started = time.perf_counter()
+    answered = seed_satisfaction(
+        customers=customers,
+        cust_ids=cust_ids,
+        staff=staff,
+        first_month=month_list[0],
+        today=timezone.localdate(),
+        rng=stream(8),
+    )
+    timer.counts.update(answered)
+    rows = "，".join(f"{m._meta.verbose_name_plural} {n:,}" for m, n in answered.items())
     write(f"  {rows} ({time.perf_counter() - started:.1f} s)")
 
     if connection.vendor == "postgresql":

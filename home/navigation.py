@@ -32,6 +32,7 @@ _ANALYSIS = NavItem("reports:home", _("分析"))
 _ANNUAL = NavItem("reports:annual", _("年度评价"))
 _FEED = NavItem("feed:index", _("三员互动"), counts_unread=True)
 _TEAM_BOARD = NavItem("team:board", _("团队看板"))
+_SATISFACTION = NavItem("surveys:overview", _("满意度"), also_under=("surveys:callbacks",))
 # the 使用说明 page (home/help.py), last in every menu
 HELP = NavItem("accounts:help", _("使用说明"))
 
@@ -39,6 +40,7 @@ MENUS: dict[str, list[NavItem]] = {
     Role.CUSTOMER_MANAGER: [
         _HOME,
         _ANALYSIS,
+        _SATISFACTION,
         NavItem("plans:home", _("月计划")),
         NavItem("visits:today", _("今日拜访")),
         _FEED,
@@ -50,6 +52,7 @@ MENUS: dict[str, list[NavItem]] = {
         _HOME,
         _TEAM_BOARD,
         _ANALYSIS,
+        _SATISFACTION,
         NavItem("plans:queue", _("计划审批"), also_under=("plans:home",)),
         NavItem("plans:guidance", _("预测指导")),
         NavItem("visits:audit", _("拜访稽核")),
@@ -62,6 +65,7 @@ MENUS: dict[str, list[NavItem]] = {
         _HOME,
         _ANALYSIS,
         _ANNUAL,
+        _SATISFACTION,
         NavItem("brand_tasks:list", _("品牌培育")),
         _FEED,
         NavItem("customers:list", _("客户（只读）")),
@@ -73,6 +77,7 @@ MENUS: dict[str, list[NavItem]] = {
         _TEAM_BOARD,
         _ANALYSIS,
         _ANNUAL,
+        _SATISFACTION,
         NavItem("customers:list", pgettext_lazy("list", "客户")),
         NavItem("visits:audit", _("拜访稽核")),
         *_CATALOGUE,

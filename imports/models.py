@@ -11,6 +11,7 @@ class ImportKind(models.TextChoices):
     SKUS = "skus", _("单品")
     ORDERS = "orders", _("订单")
     FORECASTS = "forecasts", _("需求预测")
+    SATISFACTION = "satisfaction", _("客户满意度")
 
 
 class ImportStatus(models.TextChoices):

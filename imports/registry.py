@@ -12,6 +12,7 @@ from core.tabular.upsert import WriteCounts
 from customers import importers as customers
 from markets import importers as markets
 from markets.order_copy import import_orders_copy
+from surveys import importers as satisfaction
 
 # (the file as CSV bytes, dry_run=, max_errors=) → (the first errors, how many errors, how
 # many bad rows, rows, what was written); runs inside the caller's transaction
@@ -41,4 +42,5 @@ IMPORTERS: dict[str, Importer] = {
     "forecasts": Importer(
         markets.FORECAST_COLUMNS, markets.validate_forecasts, markets.write_forecasts
     ),
+    "satisfaction": Importer(satisfaction.COLUMNS, satisfaction.validate, satisfaction.write),
 }

@@ -83,6 +83,12 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "customer_code": EXAMPLE_CUSTOMER,
         "quantity": 20,
     },
+    "satisfaction": {
+        "survey_date": "2026-03-15",
+        "customer_code": EXAMPLE_CUSTOMER,
+        "dimension": "总体满意",
+        "score": 5,
+    },
 }
 
 # (kind, column) → the choices a cell may name, by code or by Chinese label
@@ -115,6 +121,11 @@ FORMATS = {
     "order_date": "YYYY-MM-DD",
     "launch_date": "YYYY-MM-DD",
     "month": "YYYY-MM",
+    "survey_date": "YYYY-MM-DD",
+    "dimension": (
+        "货源供应、品牌与价格、客户经理服务、配送、订货便利、总体满意（或后台定义的维度编码）"
+    ),
+    "score": "1–5",
     "is_key_brand": "是 / 否",
     "tier": "1–30",
     "price_class": "1–5",

@@ -13,6 +13,7 @@ from brands.selectors import key_skus
 from core.charts import column_chart
 from core.months import add_months, previous_month
 from customers.selectors import customer_can_edit, customer_get
+from surveys.links import customer_links
 
 from .selectors import (
     customer_key_sku_volumes,
@@ -53,4 +54,11 @@ def customer_overview(*, user: User, pk: int) -> dict:
         "observations": customer_latest_observations(customer_id=customer.pk, since=since),
         "observation_days": OBSERVATION_DAYS,
         "changes": customer.changes.select_related("changed_by")[:50],
+        # the customer's own satisfaction link (QR) while a survey period is open and they
+        # have not answered it; none for an inactive customer
+        "survey_link": customer_links(customer_ids=[customer.pk], day=timezone.localdate()).get(
+            customer.pk
+        )
+        if customer.is_active
+        else None,
     }

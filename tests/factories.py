@@ -224,3 +224,30 @@ class ImprovementFactory(factory.django.DjangoModelFactory):
     kind = "market"
     text = factory.Sequence(lambda n: f"改进事项{n}")
     due = factory.LazyAttribute(lambda o: o.cycle.month)
+
+
+def survey_make(start: dt.date, kind: str = "quarter"):
+    """A satisfaction survey period (its end follows from kind and start)."""
+    from surveys.models import Survey
+
+    return Survey.objects.create(kind=kind, start=start)
+
+
+def answer_make(survey, customer, scores: dict[str, int], *, channel="import", at=None):
+    """A satisfaction answer with ``scores`` by dimension code, written directly."""
+    from surveys.models import Dimension, Response, Score
+
+    response = Response.objects.create(
+        survey=survey,
+        customer=customer,
+        manager=customer.manager,
+        channel=channel,
+        answered_at=at
+        or dt.datetime.combine(survey.start + dt.timedelta(days=14), dt.time(10), tzinfo=SHANGHAI),
+    )
+    dims = {d.code: d for d in Dimension.objects.all()}
+    Score.objects.bulk_create(
+        Score(response=response, dimension=dims[code], score=value)
+        for code, value in scores.items()
+    )
+    return response

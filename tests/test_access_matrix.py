@@ -444,6 +444,33 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         },
         targets=OWN_OTHER,
     ),
+    # --- customer satisfaction (surveys) ---
+    # everyone with a role sees their scope's figures (own / team / company); a team's:
+    # its market manager, brand managers and admins (a customer manager: 404, access_team)
+    "surveys:overview": Rule(
+        row("login", "404", "200|404", "200", "200"),
+        LIKE_GET,
+        query=lambda w, t: {"team": w.teams[t].code},
+        targets=OWN_OTHER,
+    ),
+    "surveys:export": Rule(
+        row("login", "404", "200|404", "200", "200"),
+        LIKE_GET,
+        query=lambda w, t: {"team": w.teams[t].code},
+        targets=OWN_OTHER,
+    ),
+    # the phone callbacks: market managers (own team) and admins; the world has no survey
+    # period, so an answer has nothing to go to (404) even for them
+    "surveys:callbacks": Rule(row("login", "403", "200", "403", "200"), LIKE_GET),
+    "surveys:callback_answer": Rule(
+        get=row(*["405"] * 5),
+        post=row("login", "403", "404", "403", "404"),
+    ),
+    # the customer's own questionnaire, outside login: a link that does not verify is 404
+    # to everyone (tests/test_surveys.py answers through real links)
+    "surveys:answer": Rule(
+        row(*["404"] * 5), row(*["404"] * 5), kwargs=lambda w, t: {"token": "1-1.forged"}
+    ),
     # --- the team board (G, issue 7): a market manager's team, any team for an admin ---
     "team:board": Rule(
         row("login", "403", "200|404", "403", "200"),

@@ -8,8 +8,8 @@ from tests.factories import ForecastFactory, OrderLineFactory
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"accounts", "customers", "brands", "markets", "imports"}
-NO_ADD = {"importjob", "customerchange", "catalogchange", "ordermonthimport"}
+PROJECT_APPS = {"accounts", "customers", "brands", "markets", "imports", "surveys"}
+NO_ADD = {"importjob", "customerchange", "catalogchange", "ordermonthimport", "response", "score"}
 
 
 def test_every_project_model_is_registered():

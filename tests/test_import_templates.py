@@ -1,6 +1,7 @@
 """Import templates (issue #14 point 5): each kind's workbook downloads with Chinese
 headers and an example row that imports cleanly; the import page names every column."""
 
+import datetime as dt
 import io
 
 import openpyxl
@@ -10,6 +11,7 @@ from django.urls import reverse
 from imports.registry import IMPORTERS
 from imports.services import import_file
 from imports.templates_xlsx import EXAMPLE_CUSTOMER, EXAMPLE_MANAGER, EXAMPLE_SKU, EXAMPLE_TEAM
+from surveys.models import Survey
 from tests.factories import (
     AdminUserFactory,
     CustomerFactory,
@@ -34,6 +36,8 @@ def demo_like(db):
     manager = CustomerManagerFactory(username=EXAMPLE_MANAGER, team=team)
     customer = CustomerFactory(code=EXAMPLE_CUSTOMER, manager=manager)
     sku = SkuFactory(code=EXAMPLE_SKU)
+    # the satisfaction example's survey period (its survey_date is in 2026 Q1)
+    Survey.objects.create(kind="quarter", start=dt.date(2026, 1, 1))
     return customer, sku
 
 

@@ -156,6 +156,7 @@ def test_only_the_teams_market_manager_decides_and_never_on_their_own_work(two_t
                 "can_see_team_board",
                 "can_recompute",
                 "reads_feeds",
+                "can_make_callbacks",
             },
         ),
         (
@@ -184,6 +185,7 @@ def test_only_the_teams_market_manager_decides_and_never_on_their_own_work(two_t
                 "can_edit_catalog",
                 "can_see_brand_tasks",
                 "can_import",
+                "can_make_callbacks",
             },
         ),
     ],
@@ -211,6 +213,7 @@ def test_role_level_predicates(two_teams, who, allowed):
         "reads_brand_part_only",
         "reads_feeds",
         "can_import",
+        "can_make_callbacks",
     }
     assert {name for name in predicates if getattr(policy, name)(user)} == allowed
 
@@ -233,3 +236,11 @@ def test_templates_ask_the_policy_through_can(client, two_teams):
     assert "只读" in page
     client.force_login(two_teams["mm_a"])
     assert "只读" not in client.get("/customers/").content.decode()
+
+
+def test_only_the_teams_market_manager_or_an_admin_enters_satisfaction(two_teams):
+    a1 = two_teams["cm"]["a1"]
+    assert policy.can_enter_satisfaction(two_teams["mm_a"], a1)
+    assert policy.can_enter_satisfaction(two_teams["admin"], a1)
+    for who in (a1, two_teams["cm"]["a2"], two_teams["mm_b"], two_teams["brand"]):
+        assert not policy.can_enter_satisfaction(who, a1)

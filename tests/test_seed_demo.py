@@ -128,3 +128,19 @@ def test_indicators_are_computed_for_every_month_and_flushed_with_the_data():
     assert all(m.visits_planned > 0 and m.visits_done > 0 for m in last)
     call_command("seed_demo", "--flush", "--months", "1", "--no-indicators", stdout=io.StringIO())
     assert not ScopeIndicator.objects.exists()
+
+
+def test_demo_has_satisfaction_answers_over_several_periods_with_a_trend(seeded):
+    from surveys.models import Channel, Response, Survey
+    from surveys.selectors import summary
+
+    admin = User.objects.get(username="admin")
+    answered = Survey.objects.filter(responses__isnull=False).distinct()
+    assert answered.count() >= 4
+    assert set(Response.objects.values_list("channel", flat=True)) == set(Channel.values)
+    trend = summary(user=admin, until=timezone.localdate()).trend
+    rates = [f.rate for f in trend if f.respondents >= 50]
+    assert len(rates) >= 4
+    assert 0.86 <= rates[-1] <= 0.95  # lately about 90 %
+    assert rates[-1] > rates[0]  # and better than at first
+    assert trend[-1].weakest.dimension.code == "supply"

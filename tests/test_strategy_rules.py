@@ -562,6 +562,8 @@ SEEDED = {
     ),
     "forecast_error": ("forecast_error", Decimal("0.3"), "low", "review_forecast"),
     "no_visit": ("no_visit", Decimal("1"), "medium", "arrange_visit"),
+    # issue #16: a low satisfaction score (migration cycle 0007)
+    "dissatisfied": ("dissatisfied", Decimal("2"), "high", "visit_listen"),
 }
 
 
@@ -573,7 +575,7 @@ def test_the_first_rules_are_seeded_by_a_data_migration():
     for rule in rules:
         rule.full_clean()  # every seeded message uses only its kind's message fields
     assert StandardAction.objects.get(code="guide_shelf_display").name == "指导上柜陈列"
-    assert StandardAction.objects.filter(is_active=True).count() == 7
+    assert StandardAction.objects.filter(is_active=True).count() == 8  # 7 + visit_listen (#16)
 
 
 def test_rule_validation():

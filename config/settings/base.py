@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "customers",
     "brands",
     "markets",
+    "surveys",
     "cycle",
     "reports",
     "imports",
@@ -248,6 +249,17 @@ if CSP is not None:
         "django.middleware.csp.ContentSecurityPolicyMiddleware",
     )
     TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+
+# --- Customer satisfaction (surveys/) ----------------------------------------------------
+# The address customers reach the app at from their own phones: the QR code of a customer's
+# satisfaction link (visit sheet, customer card) leaves the intranet context, so its absolute
+# URL is built from this base, not from the request (e.g. https://135.example.com).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# Customers per team and survey period drawn for the market manager's phone callbacks.
+SURVEY_CALLBACK_SAMPLE_SIZE = int(os.environ.get("SURVEY_CALLBACK_SAMPLE_SIZE", "30"))
+# Wrong or expired satisfaction links one address may open in 10 minutes before it is
+# refused (429): the links are signed and cannot be guessed, this stops a script trying.
+SURVEY_LINK_MAX_FAILURES = int(os.environ.get("SURVEY_LINK_MAX_FAILURES", "20"))
 
 # Where the ``no_visit`` warning rule counts each customer's valid visits of a month
 # (cycle/strategy/visit_source.py); empty skips the rule.

@@ -21,9 +21,10 @@ from accounts.models import Team, User
 from accounts.policy import can_see_team_board
 from accounts.selectors import managers_visible_to, teams_visible_to
 from core.charts import HBarChart, Series, hbar_chart
-from core.months import current_month, previous_month
+from core.months import current_month, month_end, previous_month
 from reports.models import ManagerIndicator
 from reports.selectors import is_computed, key_brand_coverage_by_manager, manager_indicators
+from surveys.selectors import Figures, figures_by, surveys_until
 
 from ..models import Cycle
 from .evaluation_figures import NO_PLANNED_VISITS, planned_visit_counts_by_cycle, rate
@@ -214,6 +215,10 @@ def team_average(rows: list[RankRow]) -> dict[str, float | None]:
     return average
 
 
+def _rate(figures: Figures | None) -> float | None:
+    return figures.rate if figures is not None else None
+
+
 # --- the board ----------------------------------------------------------------------------
 
 
@@ -229,6 +234,7 @@ class TeamBoard:
     computed: bool = False
     members: list[User] = field(default_factory=list)
     rows: list[RankRow] = field(default_factory=list)
+    user: User | None = None
     average: dict[str, float | None] = field(default_factory=dict)
 
     # read only where shown: re-sorting the ranking (htmx) needs neither
@@ -262,6 +268,26 @@ class TeamBoard:
                 )
             )
         return charts
+
+    @cached_property
+    def satisfaction(self) -> dict | None:
+        """The members' customer satisfaction in the survey period of the ranking month
+        (the latest that started by its end), best rate first, members without answers
+        last: {"survey", "rows": [(member, Figures | None, rank)]}; None without a period."""
+        periods = surveys_until(month_end(self.ranking_month), count=1)
+        if not periods or self.team is None:
+            return None
+        survey = periods[0]
+        found = figures_by(user=self.user, survey=survey, by="manager", team=self.team)
+        rows = [(m, found.get(m.pk)) for m in self.members]
+        rows.sort(key=lambda r: (_rate(r[1]) is None, -(_rate(r[1]) or 0), r[0].username))
+        ranked, previous, rank = [], None, 0
+        for position, (member, figures) in enumerate(rows, start=1):
+            rate = _rate(figures)
+            if rate != previous:
+                previous, rank = rate, position
+            ranked.append((member, figures, rank if rate is not None else None))
+        return {"survey": survey, "rows": ranked}
 
     @property
     def charts_empty(self) -> bool:
@@ -333,6 +359,7 @@ def team_board(
     natural = sort != "name"
     descending = {"asc": False, "desc": True}.get(direction, natural)
     board = TeamBoard(
+        user=user,
         team=chosen,
         teams=teams,
         status_month=month or current_month(),

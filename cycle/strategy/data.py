@@ -9,6 +9,8 @@ rule needs it.
   cartons. That fails only when vol(M) = 0 (change −100 %), and for those customers vol(M−1)
   is read with one SQL aggregation of their M−1 order lines. So the stored M−1 rows are never
   needed and M−1 need not have been computed.
+- the last satisfaction answer of each customer in the 12 months up to the end of M, with
+  its scores at or below the threshold (``surveys``).
 - the latest shelf check per customer × key SKU up to the end of M (local time), the latest
   inventory and price checks per customer × SKU in M (Asia/Shanghai month), the month's
   order volume per customer × SKU for the inventory ratio (one SQL aggregation), the SKUs.
@@ -22,6 +24,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 
 from brands.models import SkuStatus
 from brands.selectors import sku_rule_rows
@@ -35,6 +38,7 @@ from markets.selectors import (
 )
 from reports.rates import ratio
 from reports.selectors import customer_indicator_rows
+from surveys.selectors import low_scores
 
 _BAND_OF_TIER = {
     tier: code for code, low, high, _label in TIER_BANDS for tier in range(low, high + 1)
@@ -158,3 +162,16 @@ class RuleData:
         keys = list(zip(pairs["customer_id"].tolist(), pairs["sku_id"].tolist(), strict=True))
         rows = customer_sku_month_volumes(pairs=keys, month=self.month)
         return frame_of(rows, {"customer_id": "int64", "sku_id": "int64", "volume": "int64"})
+
+    def low_satisfaction(self, threshold: float) -> pd.DataFrame:
+        """The managers' active customers whose last satisfaction answer (answered in the 12
+        months up to the end of M) scores a dimension at or below ``threshold``:
+        customer_id, lowest, dimensions (their names), answered_on (local date)."""
+        since = month_bounds(add_months(self.month, -11))[0]
+        rows = low_scores(
+            customer_ids=self.ids.tolist(), since=since, before=self.end, threshold=threshold
+        )
+        local = pd.to_datetime(rows["answered_at"], utc=True).dt.tz_convert(settings.TIME_ZONE)
+        rows["answered_on"] = local.dt.strftime("%Y-%m-%d").astype(object)
+        rows["lowest"] = rows["lowest"].astype("int64")
+        return rows.drop(columns=["answered_at"])

@@ -223,6 +223,25 @@ def no_visit(data, t):
     return rows[rows["visits"] < t - EPSILON]
 
 
+@rule_kind(
+    code="dissatisfied",
+    label=_("客户不满意"),
+    description=_(
+        "客户最近一次满意度评价（本月末之前 12 个月内作答）中任一维度评分 ≤ 阈值（分）；"
+        "没有评价的客户不预警。"
+    ),
+    unit=Unit.SCORE,
+    numbers=("lowest", "dimensions", "answered_on"),
+    texts={
+        "lowest": whole("lowest"),
+        "dimensions": as_is("dimensions"),
+        "answered_on": as_is("answered_on"),
+    },
+)
+def dissatisfied(data, t):
+    return data.low_satisfaction(t)
+
+
 # The choices of ``WarningRule.kind``: the kinds registered above, in this order.
 RuleKind = models.TextChoices(
     "RuleKind", [(code.upper(), (code, spec.label)) for code, spec in KINDS.items()]

@@ -39,6 +39,7 @@ class Unit(models.TextChoices):
     CARTONS = "cartons", _("条")  # 1000 → "1000"
     MONTHS = "months", _("月")  # 2 → "2"
     VISITS = "visits", _("次")  # 1 → "1"
+    SCORE = "score", _("分")  # 2 → "2" (a satisfaction score, 1–5)
 
 
 class RuleSkipped(Exception):

@@ -17,6 +17,7 @@ from accounts.decorators import allowed_if
 from accounts.policy import has_role, leads_team, takes_part_in_reviews, works_own_cycle
 from brands.selectors import key_skus
 from core.months import add_months, month_end
+from surveys.selectors import summary as satisfaction_summary
 
 from ..forms import CommentForm, ImprovementEditForm, ImprovementForm, SummaryForm
 from ..models import Cycle, IssueKind, Transition, WeeklySummary
@@ -69,6 +70,10 @@ def page_context(*, user, cycle: Cycle) -> dict:
         "may": {t: evaluation_may(user=user, cycle=cycle, transition=t) for t in Transition},
         "history": evaluation_history(cycle=cycle),
         "weekly": cycle_rows(WeeklySummary.objects, cycle),
+        # the customers' satisfaction, the main line's own measure, up to this month's period
+        "satisfaction": satisfaction_summary(
+            user=user, until=month_end(cycle.month), manager=cycle.manager
+        ),
         **improvements_context(user=user, cycle=cycle),
     }
 
