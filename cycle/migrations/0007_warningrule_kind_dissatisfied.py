@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cycle', '0005_stored_warnings'),
+        ('cycle', '0006_warning_rule_changes'),
     ]
 
     operations = [

@@ -43,6 +43,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cycle", "0006_warningrule_kind_dissatisfied")]
+    dependencies = [("cycle", "0007_warningrule_kind_dissatisfied")]
 
     operations = [migrations.RunPython(seed, unseed)]
