@@ -133,3 +133,31 @@ def test_recomputing_a_month_keeps_its_profit(world):  # noqa: F811
     again = CustomerIndicator.objects.filter(month=M).order_by("customer_id")
     assert [r.customer_id for r in again] == [x[0] for x in first]
     assert again.get(customer__code="C-c2").gross_profit_change_mom == pytest.approx(-3.0)
+
+
+def test_export_has_the_new_columns_at_the_end(world, tmp_path):  # noqa: F811
+    from reports.exports import CUSTOMER_COLUMNS, MANAGER_COLUMNS
+    from tests.test_indicators_job import by, export, read_csv
+
+    indicators_compute(month=SEPTEMBER)
+    indicators_compute(month=M)
+    header, rows = read_csv(export(tmp_path, "customer"))
+    assert header == CUSTOMER_COLUMNS
+    assert header[-2:] == ["gross_profit", "gross_profit_change_mom"]
+    assert header[:-2][-2:] == ["visits_done", "actions_done"]  # the old ones in place
+    got = {
+        c: (r["gross_profit"], r["gross_profit_change_mom"])
+        for c, r in by(rows, "customer_code").items()
+    }
+    assert got == {
+        "C-c1": ("200.00", ""),
+        "C-c2": ("-200.00", "-3.0000"),
+        "C-c3": ("200.00", ""),
+        "C-c4": ("0.00", ""),
+        "C-c5": ("0.00", ""),
+    }
+    header, rows = read_csv(export(tmp_path, "manager"))
+    assert header == MANAGER_COLUMNS and header[-2:] == ["gross_profit", "profit_grew_share"]
+    a1 = by(rows, "username")["a1"]
+    assert (a1["gross_profit"], a1["profit_grew_share"]) == ("0.00", "0.5000")
+    assert by(rows, "username")["z0"]["profit_grew_share"] == ""
