@@ -14,6 +14,7 @@ from core.charts import column_chart
 from core.months import add_months, previous_month
 from customers.selectors import customer_can_edit, customer_get
 
+from .profit_source import customer_profits
 from .selectors import (
     customer_key_sku_volumes,
     customer_latest_observations,
@@ -53,4 +54,9 @@ def customer_overview(*, user: User, pk: int) -> dict:
         "observations": customer_latest_observations(customer_id=customer.pk, since=since),
         "observation_days": OBSERVATION_DAYS,
         "changes": customer.changes.select_related("changed_by")[:50],
+        # the stored gross profit per month (the indicator job's, through a hook): None
+        # without a source
+        "profits": customer_profits(
+            customer_id=customer.pk, first=add_months(last, -(TREND_MONTHS - 1)), last=last
+        ),
     }
