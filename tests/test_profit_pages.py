@@ -92,3 +92,52 @@ def test_team_analysis_shows_each_manager_and_the_team(client, two_months):
     total = html[html.index("团队合计") :].split("</tr>")[0]
     assert "200.00" in total and "66.7%" in total  # 2 of the 3 compared customers grew
     assert "全团队 2/3" in html
+
+
+# --- the optional plan goal ---------------------------------------------------------------
+
+
+def test_plan_goal_is_saved_shown_and_refused_when_negative(client, two_teams):
+    from cycle.models import Cycle
+    from tests.factories import CycleFactory
+
+    plan = CycleFactory(manager=two_teams["cm"]["a1"], month=M.replace(month=11))
+    client.force_login(plan.manager)
+    url = "/plans/a1/2026-11/goals/"
+    ok = client.post(url, {"goal_gross_profit": "12000.5", "focus": ""}, HTTP_HX_REQUEST="true")
+    assert ok.status_code == 200 and "已保存" in ok.content.decode()
+    assert Cycle.objects.get(pk=plan.pk).goal_gross_profit == Decimal("12000.50")
+    bad = client.post(url, {"goal_gross_profit": "-1", "focus": ""}, HTTP_HX_REQUEST="true")
+    assert "请按提示修改" in bad.content.decode()  # htmx: the form again, where the user is
+    assert client.post(url, {"goal_gross_profit": "-1", "focus": ""}).status_code == 400
+    assert Cycle.objects.get(pk=plan.pk).goal_gross_profit == Decimal("12000.50")
+    html = page(client, plan.manager, "/plans/a1/2026-11/")
+    assert "客户毛利目标（元）" in html and "12,000.50" in html
+
+
+def test_a_plan_with_only_a_profit_goal_is_not_empty(two_teams):
+    from cycle.services import plan_submit
+    from tests.factories import CycleFactory
+
+    plan = CycleFactory(
+        manager=two_teams["cm"]["a1"], month=M.replace(month=11), goal_gross_profit=Decimal(500)
+    )
+    assert plan_submit(cycle=plan, by=plan.manager).plan_status == "submitted"
+
+
+def test_evaluation_compares_the_goal_with_the_stored_profit(client, two_months):
+    from tests.factories import CycleFactory
+
+    a2 = two_months["cm"]["a2"]
+    CycleFactory(manager=a2, month=M, goal_gross_profit=Decimal(400))
+    html = page(client, a2, "/plans/a2/2026-10/evaluation/")
+    row = html[html.index("客户毛利（元）") :].split("</tr>")[0]
+    assert "400.00" in row and "200.00" in row and "50.0%" in row  # 200 of 400
+
+
+def test_evaluation_without_a_profit_goal_has_no_profit_row(client, two_months):
+    from tests.factories import CycleFactory
+
+    a2 = two_months["cm"]["a2"]
+    CycleFactory(manager=a2, month=M, goal_volume=10)
+    assert "客户毛利（元）" not in page(client, a2, "/plans/a2/2026-10/evaluation/")
