@@ -91,7 +91,7 @@ def test_team_analysis_shows_each_manager_and_the_team(client, two_months):
     assert "0.00" in row_a1 and "50.0%" in row_a1  # c1 grew, c2 fell
     total = html[html.index("团队合计") :].split("</tr>")[0]
     assert "200.00" in total and "66.7%" in total  # 2 of the 3 compared customers grew
-    assert "全团队 2/3" in html
+    assert "全团队客户毛利 200.00 元，毛利增长客户 2/3。" in html
 
 
 # --- the optional plan goal ---------------------------------------------------------------
