@@ -141,3 +141,17 @@ def test_evaluation_without_a_profit_goal_has_no_profit_row(client, two_months):
     a2 = two_months["cm"]["a2"]
     CycleFactory(manager=a2, month=M, goal_volume=10)
     assert "客户毛利（元）" not in page(client, a2, "/plans/a2/2026-10/evaluation/")
+
+
+def test_the_pdfs_show_the_profit_goal(client, two_months, tmp_path):
+    from tests.factories import CycleFactory
+    from tests.test_report_pdfs import pdf_text
+
+    a2 = two_months["cm"]["a2"]
+    CycleFactory(manager=a2, month=M, goal_gross_profit=Decimal(400))
+    client.force_login(a2)
+    plan = pdf_text(client.get("/plans/a2/2026-10/plan.pdf").content, tmp_path)
+    assert "客户毛利目标（元）" in plan and "400.00" in plan
+    evaluation = pdf_text(client.get("/plans/a2/2026-10/evaluation.pdf").content, tmp_path)
+    line = next(x for x in evaluation.splitlines() if "客户毛利（元）" in x)
+    assert "400.00" in line and "200.00" in line and "50.0%" in line
