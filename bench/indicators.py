@@ -437,7 +437,8 @@ def _reference(url: str, month: dt.date) -> dict:
     reads go on), parsed with one numpy ``frombuffer``; the M−12 volume per (manager, SKU)
     summed in SQL and whether M−12 has any line; forecasts; each (customer, SKU)'s latest
     shelf and inventory check of M (local Asia/Shanghai month, ties: the later record) and
-    every price check of M; the execution
+    every price check of M, and the latest price check of M per (customer, SKU); the stored
+    gross profit of M−1 and M−12 (the change's bases, by definition); the execution
     counts (actions planned/done, planned visits, valid visits ≥ 60 s) in SQL — not through
     the job's hook.
 
@@ -549,6 +550,17 @@ def _reference(url: str, month: dt.date) -> dict:
 
         shelf = latest("markets_shelfcheck", "k.on_shelf", "on_shelf")
         inventory = latest("markets_inventorycheck", "k.quantity", "stock")
+        latest_prices = latest("markets_pricecheck", "k.price::float8", "price")
+        # the gross profit's bases: the job's own stored rows of M−1 and M−12 (by definition,
+        # reports/profit_rates.py)
+        past_profits = frame(
+            "SELECT i.customer_id, i.month, (i.gross_profit * 100)::float8"
+            " FROM reports_customerindicator i"
+            " JOIN customers_customer c ON c.id = i.customer_id AND c.status = 'active'"
+            " WHERE i.month IN (%s, %s) AND i.gross_profit IS NOT NULL",
+            ["customer_id", "month", "cents"],
+            [_add_months(month, -1), _add_months(month, -12)],
+        )
         prices = frame(
             "SELECT k.customer_id, k.sku_id, k.price::float8 FROM markets_pricecheck k"
             " JOIN customers_customer c ON c.id = k.customer_id AND c.status = 'active'"
@@ -826,6 +838,23 @@ def _reference(url: str, month: dt.date) -> dict:
     requested = column(by_customer["requested"].sum()).astype("int64")
     cents = column(by_customer["cents"].sum()).astype("int64")
     volume_before = column(before.groupby("customer_id")["quantity"].sum()).astype("int64")
+    # gross profit: Σ quantity × retail − amount over the lines with a retail price (the latest
+    # check of M at the customer, else the suggested price)
+    profit_lines = now.merge(latest_prices, on=["customer_id", "sku_id"], how="left").merge(
+        skus[["sku_id", "retail"]], on="sku_id", how="left"
+    )
+    retail_cents = np.rint(profit_lines["price"].fillna(profit_lines["retail"]) * 100)
+    profit_lines = profit_lines.assign(
+        profit=profit_lines["quantity"] * retail_cents - profit_lines["cents"]
+    )[retail_cents.notna()]
+    gross_profit = np.rint(column(profit_lines.groupby("customer_id")["profit"].sum()))
+    past_profits["cents"] = np.rint(past_profits["cents"].astype(float))
+
+    def past_profit(back: int):
+        rows = past_profits[past_profits["month"] == _add_months(month, -back)]
+        return column(rows.set_index("customer_id")["cents"], np.nan)
+
+    profit_before, profit_year_ago = past_profit(1), past_profit(12)
     forecast = forecasts.set_index("customer_id")["forecast"].reindex(c["customer_id"])
     done = counts(customer_execution, "customer_id", c["customer_id"])
     customer_rows = pd.DataFrame(
@@ -855,6 +884,9 @@ def _reference(url: str, month: dt.date) -> dict:
             ),
             "visits_done": done["visits_done"],
             "actions_done": done["actions_done"],
+            "gross_profit": gross_profit.astype("int64"),
+            "gross_profit_change_mom": growth(gross_profit, profit_before),
+            "gross_profit_change_yoy": growth(gross_profit, profit_year_ago),
         }
     )
 
@@ -887,6 +919,17 @@ def _reference(url: str, month: dt.date) -> dict:
     m_volume = of_manager(by_manager["volume"].sum()).astype("int64")
     f_requested = of_manager(forecast_sums["requested"])
     plan_counts = counts(execution, "manager_id", m["manager_id"])
+    compared = customer_rows.assign(before=profit_before).dropna(subset=["before"])
+    compared = compared.assign(grew=compared["gross_profit"] > compared["before"])
+    by_compared = compared.groupby("manager_id")
+    profit_compared = of_manager(by_compared.size()).astype("int64")
+    profit_grew = of_manager(by_compared["grew"].sum()).astype("int64")
+    profit_counts = {
+        "gross_profit": of_manager(customer_rows.groupby("manager_id")["gross_profit"].sum()),
+        "profit_compared": profit_compared,
+        "profit_grew": profit_grew,
+        "profit_grew_share": rate(profit_grew, profit_compared),
+    }
     manager_rows = pd.DataFrame(
         {
             "month": month,
@@ -900,6 +943,7 @@ def _reference(url: str, month: dt.date) -> dict:
             "forecast_coverage": rate(of_manager(forecast_sums["n"]), n_customers),
             **plan_counts,
             "completion_rate": rate(plan_counts["actions_done"], plan_counts["actions_planned"]),
+            **profit_counts,
         }
     )
     timings["compute_s"] = time.perf_counter() - start - timings["read_s"]

@@ -15,7 +15,12 @@ from accounts.selectors import managers_visible_to
 from core.months import add_months, month_end
 from reports.analysis import indicator_context
 from reports.models import ManagerIndicator, ScopeType
-from reports.selectors import key_sku_rates, manager_indicators, market_state
+from reports.selectors import (
+    key_sku_rates,
+    manager_indicators,
+    manager_profit_totals,
+    market_state,
+)
 from surveys.selectors import summary as satisfaction_summary
 
 from .selectors import cycle_for
@@ -56,6 +61,8 @@ def team_context(*, user: User, code: str, month: dt.date) -> dict:
     return indicator_context(user=user, month=month, export_scope=f"team:{team.code}") | {
         "team": team,
         "managers": [{"indicator": row, "warnings": counts.get(row.manager_id)} for row in rows],
+        # the retailer gross profit of the team's customers (issue #16)
+        "profit_totals": manager_profit_totals(managers=members, month=month),
         "warnings_computed": bool(counts),
         "warnings_computed_at": max((c.computed_at for c in counts.values()), default=None),
         "can_compute_warnings": can_recompute(user),

@@ -21,14 +21,20 @@ from .services.workflow import COMMENT_MAX_LENGTH
 class GoalsForm(forms.ModelForm):
     class Meta:
         model = Cycle
-        fields = ["goal_volume", "goal_coverage", "goal_visits", "focus"]
+        fields = ["goal_volume", "goal_coverage", "goal_visits", "goal_gross_profit", "focus"]
         widgets = {
             "goal_volume": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
             "goal_coverage": forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.1"}),
             "goal_visits": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "goal_gross_profit": forms.NumberInput(
+                attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}
+            ),
             "focus": forms.Textarea(attrs={"rows": 4}),
         }
-        help_texts = {"focus": _("本月要抓的几件事，如重点客户、重点品牌、市场问题。")}
+        help_texts = {
+            "focus": _("本月要抓的几件事，如重点客户、重点品牌、市场问题。"),
+            "goal_gross_profit": _("可选：辖区客户的毛利估算合计，月底与指标对比。"),
+        }
 
 
 class ActionAddForm(forms.Form):

@@ -15,6 +15,7 @@ from core.months import add_months, previous_month
 from customers.selectors import customer_can_edit, customer_get
 from surveys.links import customer_links
 
+from .profit_source import customer_profits
 from .selectors import (
     customer_key_sku_volumes,
     customer_latest_observations,
@@ -61,4 +62,9 @@ def customer_overview(*, user: User, pk: int) -> dict:
         )
         if customer.is_active
         else None,
+        # the stored gross profit per month (the indicator job's, through a hook): None
+        # without a source
+        "profits": customer_profits(
+            customer_id=customer.pk, first=add_months(last, -(TREND_MONTHS - 1)), last=last
+        ),
     }

@@ -49,6 +49,7 @@ class CustomerIndicatorAdmin(ReferenceSearchMixin, ReadOnlyAdmin):
         "volume_change_mom",
         "forecast",
         "forecast_error",
+        "gross_profit",
     ]
     list_filter = [month_filter("month"), "team"]
     search_fields = [
@@ -75,6 +76,8 @@ class ManagerIndicatorAdmin(ReadOnlyAdmin):
         "forecast_accuracy",
         "forecast_bias",
         "forecast_coverage",
+        "gross_profit",
+        "profit_grew_share",
     ]
     list_filter = [month_filter("month"), "team"]
     search_fields = ["manager__username", "manager__name"]

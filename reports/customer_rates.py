@@ -9,7 +9,8 @@
 - inventory-to-sales = Σ latest inventory in M of the SKUs checked at the customer ÷ Σ the
   customer's volume in M of those same SKUs (empty without a check or without that volume);
 - visits done: valid visits in M (checked in and out at least a minute apart); actions
-  done: the customer's planned actions of M marked done (``cycle.execution_counts``).
+  done: the customer's planned actions of M marked done (``cycle.execution_counts``);
+- gross profit and its month-on-month and year-on-year change: reports/profit_rates.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import profit_rates
 from .frames import Frames
 from .rates import cents_per_unit, growth, ratio
 from .sales import MonthSales
@@ -39,11 +41,13 @@ STORED = [
     "inventory_to_sales",
     "visits_done",
     "actions_done",
+    *profit_rates.CUSTOMER_COLUMNS,
 ]
 
 
 def customer_indicators(frames: Frames, sales: MonthSales | None = None) -> pd.DataFrame:
-    """Columns of CustomerIndicator (money in cents) plus ``volume_before`` for the managers.
+    """Columns of CustomerIndicator (money in cents) plus ``volume_before`` and
+    ``gross_profit_before`` for the managers.
     ``sales``: the month's lines reduced once (reports/sales.py), built here when not given."""
     sales = sales if sales is not None else MonthSales(frames)
     customers = frames.customers.merge(
@@ -84,6 +88,7 @@ def customer_indicators(frames: Frames, sales: MonthSales | None = None) -> pd.D
             "visits_done": execution["visits_done"].to_numpy(),
             "actions_done": execution["actions_done"].to_numpy(),
             "volume_before": volume_before,
+            **profit_rates.customer_profit(frames, sales),
         }
     )
     for column in ("order_days", "distinct_skus", "key_skus_ordered"):

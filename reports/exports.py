@@ -88,6 +88,9 @@ CUSTOMER_COLUMNS = [
     "inventory_to_sales",
     "visits_done",
     "actions_done",
+    # issue #16, at the end: the columns before keep their places and meaning
+    "gross_profit",
+    "gross_profit_change_mom",
 ]
 MANAGER_COLUMNS = [
     "month",
@@ -106,6 +109,9 @@ MANAGER_COLUMNS = [
     "completion_rate",
     "visits_planned",
     "visits_done",
+    # issue #16, at the end
+    "gross_profit",
+    "profit_grew_share",
 ]
 RATES = {
     "coverage_rate",
@@ -124,8 +130,10 @@ RATES = {
     "forecast_bias",
     "forecast_coverage",
     "completion_rate",
+    "gross_profit_change_mom",
+    "profit_grew_share",
 }
-MONEY = {"amount", "avg_price"}
+MONEY = {"amount", "avg_price", "gross_profit"}
 
 
 class ExportError(ExportRefused):
@@ -417,6 +425,9 @@ PAGE_COLUMNS = {
     "actions_done": (gettext_lazy("已完成动作"), 11),
     "completion_rate": (gettext_lazy("动作完成率"), 11),
     "visits_planned": (gettext_lazy("计划拜访"), 9),
+    "gross_profit": (gettext_lazy("客户毛利（元）"), 14),
+    "gross_profit_change_mom": (gettext_lazy("毛利环比"), 10),
+    "profit_grew_share": (gettext_lazy("毛利增长客户占比"), 16),
 }
 _VOLUMES = {"volume", "requested", "forecast"}
 

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, FloatField, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q
 from django.db.models.functions import Cast
 from psycopg import sql
 
@@ -45,6 +45,7 @@ from markets.models import Forecast, OrderLine, PriceCheck
 from markets.selectors import latest_checks
 
 from .execution_source import execution_counts
+from .models import CustomerIndicator
 
 # periods of the order lines: months back from M
 THIS, PREVIOUS, YEAR_AGO = 0, 1, 12
@@ -97,6 +98,13 @@ class Frames:
     inventory: pd.DataFrame
     # every retail price observed in M at an active customer: customer_id, sku_id, price
     prices: pd.DataFrame
+    # each active customer's latest retail price check in M per SKU: customer_id, sku_id,
+    # price (yuan, float) — the retail price of the gross profit (reports/profit_rates.py)
+    latest_prices: pd.DataFrame
+    # the active customers' stored gross profit of M−1 and M−12 (reports/profit_rates.py):
+    # customer_id, back (1 or 12), cents; a month not computed, or computed before the column
+    # existed, has no row
+    past_profits: pd.DataFrame
     # the month's plan carried out, from the cycles through the hook of
     # reports/execution_source.py: per manager (index manager_id) actions_planned,
     # actions_done, visits_planned, visits_done; per active customer (index customer_id)
@@ -156,6 +164,8 @@ def _load_frames(month: dt.date, bounds: Bounds | None, loaded) -> Frames:
         "shelf": _latest_checks("shelf", month, active, {"on_shelf": bool}),
         "inventory": _latest_checks("inventory", month, active, {"stock": "int64"}),
         "prices": _prices(month, active),
+        "latest_prices": _latest_checks("price", month, active, {"price": "float64"}),
+        "past_profits": _past_profits(month, active),
     }
     others["execution"], others["customer_execution"] = execution_counts(month=month)
     has_year_ago = any_year_ago(month)
@@ -438,6 +448,24 @@ def _latest_checks(kind: str, month: dt.date, active, value: dict) -> pd.DataFra
     start, end = month_bounds(month)
     rows = latest_checks(kind=kind, customers=active, since=start, before=end)
     return _frame((row[:3] for row in rows), {"customer_id": "int64", "sku_id": "int64", **value})
+
+
+def _past_profits(month: dt.date, active) -> pd.DataFrame:
+    """The stored gross profit of the active customers in M−1 and M−12 (see Frames)."""
+    rows = (
+        CustomerIndicator.objects.filter(
+            month__in=[add_months(month, -1), add_months(month, -YEAR_AGO)],
+            customer__in=active,
+            gross_profit__isnull=False,
+        )
+        .order_by("customer_id", "month")
+        .annotate(cents=Cast(F("gross_profit") * 100, FloatField()))
+        .values_list("customer_id", "month", "cents")
+    )
+    frame = _frame(rows, {"customer_id": "int64", "month": object, "cents": "float64"})
+    back = np.where(frame["month"] == add_months(month, -1), 1, YEAR_AGO).astype("int64")
+    frame = frame.assign(back=back, cents=np.rint(frame["cents"]))
+    return frame[["customer_id", "back", "cents"]]
 
 
 def _prices(month: dt.date, active) -> pd.DataFrame:

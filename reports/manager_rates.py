@@ -10,13 +10,16 @@ both empty when Σ requested = 0; forecast coverage = customers with a forecast 
 Actions planned/done and visits planned/done come from the manager's cycle of M, counted in
 SQL by ``cycle.execution_counts`` (planned = the plan's actions, temporary tasks left out;
 done = those marked ★; visits done = valid visits of at least a minute); completion rate =
-actions done / actions planned, empty without planned actions."""
+actions done / actions planned, empty without planned actions.
+
+Gross profit (total, customers compared with M−1, grown, their share): reports/profit_rates.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from . import profit_rates
 from .rates import growth, ratio
 
 STORED = [
@@ -34,6 +37,7 @@ STORED = [
     "completion_rate",
     "visits_planned",
     "visits_done",
+    *profit_rates.MANAGER_COLUMNS,
 ]
 
 
@@ -90,5 +94,6 @@ def manager_indicators(
             "completion_rate": ratio(actions_done, actions_planned),
             "visits_planned": execution["visits_planned"].to_numpy(),
             "visits_done": execution["visits_done"].to_numpy(),
+            **profit_rates.manager_profit(customer_rows, ids),
         }
     ).astype({"team_id": "Int64"})

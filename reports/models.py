@@ -134,6 +134,11 @@ class CustomerIndicator(models.Model):
     # least a minute apart), and the customer's planned actions (not temporary) marked done
     visits_done = models.PositiveIntegerField(_("已拜访次数"), default=0)
     actions_done = models.PositiveIntegerField(_("已完成动作"), default=0)
+    # retailer gross profit (客户赢利水平, reports/profit_rates.py): Σ volume × retail price −
+    # amount paid; empty in months computed before it existed
+    gross_profit = _money(_("客户毛利（元）"), null=True)
+    gross_profit_change_mom = _rate(_("毛利环比"))
+    gross_profit_change_yoy = _rate(_("毛利同比"))
 
     class Meta:
         verbose_name = _("客户指标")
@@ -182,6 +187,12 @@ class ManagerIndicator(models.Model):
     completion_rate = _rate(_("动作完成率"))
     visits_planned = models.PositiveIntegerField(_("计划拜访"), default=0)
     visits_done = models.PositiveIntegerField(_("已拜访"), default=0)
+    # the customers' gross profit (reports/profit_rates.py): its total; the customers with a
+    # gross profit stored for M−1 (compared) and those of them whose profit grew, and the share
+    gross_profit = _money(_("客户毛利合计（元）"), null=True)
+    profit_compared = models.PositiveIntegerField(_("毛利可比客户"), default=0)
+    profit_grew = models.PositiveIntegerField(_("毛利增长客户"), default=0)
+    profit_grew_share = _rate(_("毛利增长客户占比"))
 
     class Meta:
         verbose_name = _("客户经理指标")

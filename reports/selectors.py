@@ -129,6 +129,41 @@ def manager_indicators(*, managers: QuerySet, month: dt.date) -> list[ManagerInd
     )
 
 
+def manager_profit_totals(*, managers: QuerySet, month: dt.date) -> dict:
+    """The retailer gross profit of ``managers``' customers in ``month`` summed from their
+    stored rows (reports/profit_rates.py): ``gross_profit`` (None when no row holds one),
+    ``compared``, ``grew`` and ``grew_share`` (grew / compared, None when none compared)."""
+    found = ManagerIndicator.objects.filter(month=month, manager__in=managers).aggregate(
+        gross_profit=Sum("gross_profit"),
+        compared=Sum("profit_compared"),
+        grew=Sum("profit_grew"),
+    )
+    compared, grew = found["compared"] or 0, found["grew"] or 0
+    return {
+        "gross_profit": found["gross_profit"],
+        "compared": compared,
+        "grew": grew,
+        "grew_share": grew / compared if compared else None,
+    }
+
+
+def customer_profit_months(*, customer_id: int, first: dt.date, last: dt.date) -> list[dict]:
+    """One customer's stored gross profit per month ``first``..``last``, newest first: month,
+    gross_profit, gross_profit_change_mom, gross_profit_change_yoy; months without a value are
+    left out. The customer page's profit source (setting ``MARKETS_PROFIT_SOURCE``): the
+    caller has already been allowed to see the customer."""
+    return list(
+        CustomerIndicator.objects.filter(
+            customer_id=customer_id,
+            month__gte=first,
+            month__lte=last,
+            gross_profit__isnull=False,
+        )
+        .order_by("-month")
+        .values("month", "gross_profit", "gross_profit_change_mom", "gross_profit_change_yoy")
+    )
+
+
 def key_sku_rates(*, scope_type: str, scope_key: str, month: dt.date) -> list[dict]:
     """The key SKUs' five rates in one scope, each with its 13-month coverage and volume."""
     skus = {s.code: s for s in key_skus()}

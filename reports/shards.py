@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import profit_rates
 from .brand_rates import GroupMeasures, combine, group_measures, scope_indicators
 from .customer_rates import STORED as CUSTOMER_COLUMNS
 from .customer_rates import customer_indicators
@@ -38,10 +39,13 @@ from .objects import build_objects
 from .sales import MonthSales
 from .scopes import all_scopes
 
+FOR_MANAGERS = ["volume_before", profit_rates.BEFORE]
+
 
 @dataclass
 class ShardResult:
-    # the shard's customers' rows: CUSTOMER_COLUMNS and volume_before (for the managers)
+    # the shard's customers' rows: CUSTOMER_COLUMNS and what the managers' rows also need
+    # (volume_before; the gross profit of M−1, profit_rates.BEFORE)
     customer_rows: pd.DataFrame
     measures: GroupMeasures
     # the month's execution counts per manager (index manager_id), as the shard read them
@@ -66,7 +70,7 @@ def shard_compute(
         step("customers")
     customer_rows = customer_indicators(frames, sales)
     return ShardResult(
-        customer_rows=customer_rows[[*CUSTOMER_COLUMNS, "volume_before"]],
+        customer_rows=customer_rows[[*CUSTOMER_COLUMNS, *FOR_MANAGERS]],
         measures=measures,
         execution=frames.execution,
     )

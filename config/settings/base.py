@@ -269,6 +269,10 @@ CYCLE_VISIT_SOURCE = "cycle.execution_counts.valid_visits_by_customer"
 # reports/execution_source.py: reports sits below cycle); empty leaves those counts empty.
 REPORTS_EXECUTION_SOURCE = "cycle.execution_counts.month_execution"
 
+# Where the customer page (markets, below reports) reads a customer's stored gross profit per
+# month (markets/profit_source.py); empty leaves the page without it.
+MARKETS_PROFIT_SOURCE = "reports.selectors.customer_profit_months"
+
 # Called with month= once the indicator job has written a month (reports/services.py
 # ``month_written``): the month's warnings are computed and stored (cycle.strategy.store).
 REPORTS_MONTH_WRITTEN = ["cycle.tasks.after_indicators"]

@@ -9,7 +9,7 @@ four states as the plan. Every state change of a document is one ``ApprovalRecor
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -68,6 +68,16 @@ class Cycle(models.Model):
         validators=[MaxValueValidator(100)],
     )
     goal_visits = models.PositiveIntegerField(_("拜访目标（次）"), null=True, blank=True)
+    # optional: the month's retailer gross profit of the territory's customers (issue #16),
+    # compared with the stored ManagerIndicator.gross_profit at the evaluation
+    goal_gross_profit = models.DecimalField(
+        _("客户毛利目标（元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
     focus = models.TextField(
         _("工作重点"),
         blank=True,

@@ -58,6 +58,9 @@ class EvaluationFigures:
     forecast_accuracy: float | None
     forecast_bias: float | None
     forecast_coverage: float | None
+    # the optional gross profit goal (issue #16) and the territory's stored gross profit
+    goal_gross_profit: Decimal | None = None
+    gross_profit: Decimal | None = None
 
     @property
     def actions_rate(self) -> float | None:
@@ -94,6 +97,10 @@ class EvaluationFigures:
     @property
     def visits_attainment(self) -> float | None:
         return rate(self.visits_valid, self.goal_visits)
+
+    @property
+    def gross_profit_attainment(self) -> float | None:
+        return rate(self.gross_profit, self.goal_gross_profit)
 
 
 def evaluation_figures(*, cycle: Cycle) -> EvaluationFigures:
@@ -134,6 +141,8 @@ def evaluation_figures(*, cycle: Cycle) -> EvaluationFigures:
         forecast_accuracy=indicator.forecast_accuracy if indicator else None,
         forecast_bias=indicator.forecast_bias if indicator else None,
         forecast_coverage=indicator.forecast_coverage if indicator else None,
+        goal_gross_profit=cycle.goal_gross_profit,
+        gross_profit=indicator.gross_profit if indicator else None,
     )
 
 

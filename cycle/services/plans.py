@@ -68,6 +68,7 @@ def plan_update(
     goal_coverage: Decimal | None,
     goal_visits: int | None,
     focus: str,
+    goal_gross_profit: Decimal | None = None,
 ) -> Cycle:
     focus = clean_text(focus)
     if len(focus) > TEXT_MAX_LENGTH:
@@ -76,8 +77,16 @@ def plan_update(
         locked = plan_lock(cycle=cycle, by=by)
         locked.goal_volume, locked.goal_coverage = goal_volume, goal_coverage
         locked.goal_visits, locked.focus = goal_visits, focus
+        locked.goal_gross_profit = goal_gross_profit
         locked.full_clean(exclude=["manager", "plan_decided_by"])
         locked.save(
-            update_fields=["goal_volume", "goal_coverage", "goal_visits", "focus", "updated_at"]
+            update_fields=[
+                "goal_volume",
+                "goal_coverage",
+                "goal_visits",
+                "goal_gross_profit",
+                "focus",
+                "updated_at",
+            ]
         )
     return locked

@@ -227,7 +227,7 @@ def _refused_as_empty(spec: _Spec, *, cycle: Cycle, by: User, transition: str) -
 def _plan_is_empty(cycle: Cycle) -> bool:
     """No goal and no action (removed ones do not count): nothing for the market manager
     to decide on."""
-    goals = (cycle.goal_volume, cycle.goal_coverage, cycle.goal_visits)
+    goals = (cycle.goal_volume, cycle.goal_coverage, cycle.goal_visits, cycle.goal_gross_profit)
     if any(goal is not None for goal in goals):
         return False
     return not cycle.pk or not cycle.actions.filter(removed_at__isnull=True).exists()
