@@ -117,6 +117,7 @@ DOCUMENTS = {
     "team:pdf",
     "visits:sheet",
     "visits:week_sheet",
+    "reports:annual_pdf",
 }
 
 
