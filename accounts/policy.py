@@ -201,6 +201,11 @@ def can_recompute(user: Any) -> bool:
     return role_of(user) in (Role.MARKET_MANAGER, Role.ADMIN)
 
 
+def can_see_strategy_library(user: Any) -> bool:
+    """The strategy library with the measured action effects: market managers and admins."""
+    return role_of(user) in (Role.MARKET_MANAGER, Role.ADMIN)
+
+
 def can_see_company(user: Any) -> bool:
     """Company-wide data (brand analysis, company exports): brand managers and admins."""
     return role_of(user) in (Role.BRAND_MANAGER, Role.ADMIN)
@@ -296,7 +301,8 @@ class Can:
 _TEMPLATE_CHECKS = {
     "edit_catalog": can_edit_catalog,
     "send_brand_task": can_send_brand_task,
-    "decide": leads_team,  # the approval queue and the team board say "waiting for me"
+    "decide": leads_team,
+    "see_strategy_library": can_see_strategy_library,  # the approval queue and the team board say "waiting for me"
     "see_plans": lambda user: not reads_brand_part_only(user),
     "read_brand_part_only": reads_brand_part_only,
     "read_customers_only": reads_brand_part_only,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from accounts.policy import scope_of
+from core.charts import IntervalChart, interval_chart
 from core.months import add_months
 
 from ..models import ActionEffect, ActionOutcome, EffectScope
@@ -323,3 +324,32 @@ def strategy_library(*, scope: LibraryScope, last: dt.date | None, order: str = 
     if field_name in SORTS:
         ordered.sort(key=SORTS[field_name], reverse=order.startswith("-"))
     return Library(scope, first, last, ordered)
+
+
+def library_charts(library: Library) -> list[IntervalChart]:
+    """One chart per rule with a measured action: each action's latest effect and interval
+    (rules measure different numbers, so each has its own scale)."""
+    charts, by_rule = [], {}
+    for row in library.rows:
+        by_rule.setdefault(row.rule_code, []).append(row)
+    for rows in by_rule.values():
+        if not any(r.effect is not None for r in rows):
+            continue
+        metric = metric_of(rows[0].rule_kind)
+        title = f"{rows[0].rule_name}（{rows[0].metric}）" if rows[0].metric else rows[0].rule_name
+        charts.append(
+            interval_chart(
+                title,
+                [(r.action_name, r.effect, r.ci_low, r.ci_high) for r in rows],
+                better=metric.better if metric else 1,
+            )
+        )
+    return charts
+
+
+def library_for(*, user: User, scope: str = "", order: str = "") -> tuple[Library, list]:
+    """The strategy library page: the scope asked for if ``user`` may see it (else the
+    company), with the scopes to pick from."""
+    scopes = library_scopes(user=user)
+    chosen = next((s for s in scopes if s.value == scope), scopes[0])
+    return strategy_library(scope=chosen, last=None, order=order), scopes

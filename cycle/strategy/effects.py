@@ -91,11 +91,11 @@ def action_effects_compute(*, month: dt.date) -> int | None:
 
 
 def _effects(month: dt.date) -> tuple[list[dict], list[dict]]:
-    units = _flagged_units(add_months(month, -1))
-    if units.empty:
-        return [], []
     actions = _plan_actions(month)
     if actions.empty:
+        return [], []
+    units = _flagged_units(add_months(month, -1))
+    if units.empty:
         return [], []
     units = _with_change(units, month)
     matched = _matched(units, actions)
