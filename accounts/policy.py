@@ -302,7 +302,7 @@ _TEMPLATE_CHECKS = {
     "edit_catalog": can_edit_catalog,
     "send_brand_task": can_send_brand_task,
     "decide": leads_team,
-    "see_strategy_library": can_see_strategy_library,  # the approval queue and the team board say "waiting for me"
+    "see_strategy_library": can_see_strategy_library,
     "see_plans": lambda user: not reads_brand_part_only(user),
     "read_brand_part_only": reads_brand_part_only,
     "read_customers_only": reads_brand_part_only,

@@ -251,3 +251,72 @@ def test_did_weights_the_controls_by_the_treated_of_each_class():
     )
     assert estimate.effect == pytest.approx(1.0)
     assert estimate.ci_low == pytest.approx(1.0) and estimate.ci_high == pytest.approx(1.0)
+
+
+# --- where people see them ------------------------------------------------------------------
+
+
+@pytest.fixture
+def measured(two_teams):
+    world = _world(two_teams, treated=20)
+    indicators_compute(month=A)
+    action_effects_compute(month=A)
+    return two_teams | world
+
+
+def test_the_evaluation_page_shows_last_months_effects(
+    client, measured, django_assert_max_num_queries
+):
+    client.force_login(measured["cm"]["a1"])
+    with django_assert_max_num_queries(60):
+        page = client.get("/plans/a1/2026-11/evaluation/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    section = html[html.index('id="effects"') :]
+    assert "上月动作效果" in html
+    assert "客户预警：成长低于同类客户 · 走访了解经营变化，帮助分析原因" in section
+    assert "10/20" in section  # a1's treated, the company's controls
+    assert "+0.30" in section and "有效" in section  # the company column
+    # a month whose previous month has no effects says so
+    page = client.get("/plans/a1/2026-10/evaluation/")
+    assert "上月动作效果尚未计算" in page.content.decode()
+
+
+def test_the_customer_page_shows_what_changed_after_the_action(client, measured):
+    customer = measured["flagged"][0]
+    client.force_login(measured["cm"]["a1"])
+    html = client.get(f"/customers/{customer.pk}/").content.decode()
+    section = html[html.index('id="outcomes"') :]
+    assert "动作与变化" in html and "2026-10" in section
+    assert "0.70" in section and "1.11" in section and "+0.41" in section and "好转" in section
+    untreated = measured["flagged"][-1]
+    assert 'id="outcomes"' not in client.get(f"/customers/{untreated.pk}/").content.decode()
+
+
+def test_the_strategy_library_lists_rules_and_actions_with_their_effect(
+    client, measured, django_assert_max_num_queries
+):
+    client.force_login(measured["admin"])
+    with django_assert_max_num_queries(25):
+        page = client.get("/strategy/?o=-effect")
+    html = page.content.decode()
+    assert page.status_code == 200
+    table = html[html.index('id="library"') :]
+    assert "客户预警：成长低于同类" in table and "走访了解经营变化" in table
+    assert "+0.30" in table and "2026-10，20/20 户" in table
+    assert 'aria-sort="descending"' in table
+    assert '<svg class="chart chart-intervals"' in html and "+0.30 [" in html
+    assert "/admin/cycle/warningrule/" in table  # the rule's edit page
+    # a team's rows; the market manager of team A sees their team, the company by default
+    client.force_login(measured["mm_a"])
+    html = client.get("/strategy/?scope=team:TA").content.decode()
+    assert "营销部" in html and "+0.30" in html
+    html = client.get("/strategy/?scope=team:TB").content.decode()  # not theirs: the company
+    assert "全公司 · " in html
+
+
+def test_the_strategy_library_is_for_market_managers_and_admins(client, two_teams):
+    client.force_login(two_teams["cm"]["a1"])
+    assert client.get("/strategy/").status_code == 403
+    client.force_login(two_teams["admin"])
+    assert "还没有动作效果" in client.get("/strategy/").content.decode()
