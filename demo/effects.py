@@ -112,8 +112,8 @@ def write_effect_actions(
     actions = dict(StandardAction.objects.values_list("code", "pk"))
     names = dict(StandardAction.objects.values_list("code", "name"))
     frames = []
-    days = np.arange(np.datetime64(month), np.datetime64(month) + 20)
-    local_offset = np.timedelta64(8, "h") if settings.TIME_ZONE == "Asia/Shanghai" else 0
+    days = np.arange(np.datetime64(month, "D"), np.datetime64(month, "D") + np.timedelta64(20, "D"))
+    local_offset = np.timedelta64(8 if settings.TIME_ZONE == "Asia/Shanghai" else 0, "h")
     for key, (done, planned) in chosen.items():
         rule_code, action_code = PAIRS[key]
         if rule_code not in rules or action_code not in actions:
@@ -141,7 +141,7 @@ def write_effect_actions(
                     "standard_action_id": actions[action_code],
                     "rule_id": rules[rule_code],
                     "temporary": False,
-                    "done_at": np.where(is_done, when, np.datetime64("NaT")),
+                    "done_at": np.where(is_done, when, np.datetime64("NaT", "s")),
                     "removed_reason": "",
                     "created_by_id": managers,
                     "created_at": np.full(

@@ -320,3 +320,23 @@ def test_the_strategy_library_is_for_market_managers_and_admins(client, two_team
     assert client.get("/strategy/").status_code == 403
     client.force_login(two_teams["admin"])
     assert "还没有动作效果" in client.get("/strategy/").content.decode()
+
+
+def test_the_demo_data_has_a_real_effect_and_none(client):
+    """After seed_demo, last month's plan has measured effects: the growth warnings' visits
+    work (the interval above zero), other actions show none (an interval across zero); the
+    pages show them."""
+    from core.months import previous_month
+
+    on_commit(call_command, "seed_demo", "--months", "3", stdout=io.StringIO())
+    last = previous_month()
+    company = ActionEffect.objects.filter(month=last, scope_type="company")
+    real = company.get(rule__code="growth_vs_class", action__code="visit_analyse")
+    assert real.treated >= 50 and real.ci_low > 0
+    assert company.filter(effect__isnull=False, ci_low__lt=0, ci_high__gt=0).exists()
+    assert ActionOutcome.objects.filter(month=last).exists()
+    from accounts.models import User
+
+    client.force_login(User.objects.get(username="admin"))
+    html = client.get("/strategy/").content.decode()
+    assert "客户预警：成长低于同类客户" in html and "有效" in html and "不明显" in html
