@@ -7,7 +7,9 @@ one real, one none:
   below 0.8 in the month before get the visit done, and it works: their orders of the month
   are lifted by ``LIFT`` (the growth index rises by about that much more than the others');
 - 预测偏差 → 复核需求预测: about half of the customers with a forecast error over 30 % get
-  the review done, and nothing changes (the demo's forecasts do not learn from it).
+  the review done, and nothing in the data responds to it (the demo's forecasts do not
+  learn from it); the hand-picked actions of ``demo.execution`` (指导上柜陈列 on the key SKUs
+  not on the shelf, …) likewise.
 
 The flags are recomputed here from the generated volumes and forecasts with the rules'
 thresholds (0.8 and 30 %), the same way the rules do; a customer picked here that the stored

@@ -9,9 +9,13 @@ actions done (★) in month M (the plan's month, the ``month`` of every row):
 - the change is the rule's triggering number (``effect_metrics``) from M−1 (read from the
   stored warning's numbers) to M (recomputed for every flagged unit through ``RuleData`` of
   M, flagged again or not);
-- treated: flagged units with the standard action done in M's plan (a per-SKU action
+- the (rule, standard action) pairs: an action counts for a rule when it was generated
+  from that rule's warning (``MarketingAction.rule``) or added without a rule and is the
+  rule's suggested standard action;
+- treated: flagged units with the rule's standard action done in M's plan (a per-SKU action
   with a SKU treats that SKU only); controls: the flagged units of the same rule, company
-  wide, without that action done (planned and not done counts as not done);
+  wide, without that standard action done at all (planned and not done counts as not done;
+  done for another rule makes the unit neither);
 - effect = mean change of the treated − mean change of the controls of the same class
   (tier band × business format), with a bootstrap 90 % interval (``did``); below 10 treated
   or 10 controls: not enough data (the counts are kept, the numbers left empty).
@@ -119,12 +123,15 @@ def _effects(month: dt.date) -> tuple[list[dict], list[dict]]:
     for (rule_id, action_id), pair in matched.groupby(["rule_id", "action_id"], sort=True):
         flagged = units[units["rule_id"] == rule_id].reset_index(drop=True)
         index = pd.MultiIndex.from_frame(flagged[key])
-        status = pair.set_index(key)[["planned", "done"]].reindex(index, fill_value=False)
+        status = pair.set_index(key)[["planned", "done", "done_any"]].reindex(
+            index, fill_value=False
+        )
         planned = status["planned"].to_numpy(dtype=bool)
         done = status["done"].to_numpy(dtype=bool)
+        untreated = ~status["done_any"].to_numpy(dtype=bool)  # no such action done at all
         change = flagged["change"].to_numpy(dtype="float64")
         classes = flagged["class"].to_numpy(dtype=object)
-        controls, control_classes = change[~done], classes[~done]
+        controls, control_classes = change[untreated], classes[untreated]
         scopes = [(EffectScope.COMPANY, "", np.ones(len(flagged), dtype=bool))]
         for column, scope_type in (("team", EffectScope.TEAM), ("username", EffectScope.MANAGER)):
             values = flagged[column].to_numpy(dtype=object)
@@ -201,20 +208,21 @@ def _flagged_units(month: dt.date) -> pd.DataFrame:
 
 
 def _plan_actions(month: dt.date) -> pd.DataFrame:
-    """The plan's standard actions of ``month``: customer_id, action_id, sku_id (0: none),
-    done."""
+    """The plan's standard actions of ``month``: customer_id, action_id, action_rule_id (the
+    rule it was generated from, 0: none), sku_id (0: none), done."""
     rows = (
         MarketingAction.objects.filter(
             cycle__month=month, removed_at__isnull=True, standard_action__isnull=False
         )
-        .values_list("customer_id", "standard_action_id", "sku_id", "done_at")
+        .values_list("customer_id", "standard_action_id", "rule_id", "sku_id", "done_at")
         .order_by()
     )
     frame = pd.DataFrame.from_records(
         list(rows.iterator(chunk_size=10_000)),
-        columns=["customer_id", "action_id", "sku_id", "done_at"],
+        columns=["customer_id", "action_id", "action_rule_id", "sku_id", "done_at"],
     )
     frame["sku_id"] = frame["sku_id"].fillna(NO_SKU).astype("int64")
+    frame["action_rule_id"] = frame["action_rule_id"].fillna(0).astype("int64")
     frame["done"] = frame["done_at"].notna()
     return frame.drop(columns="done_at")
 
@@ -260,20 +268,29 @@ def _after_frame(kind: str, data: RuleData) -> pd.DataFrame | None:
 
 
 def _matched(units: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
-    """rule_id, customer_id, sku_id (the unit's), action_id, planned, done: the standard
-    actions planned on each flagged unit (an action with a SKU on a per-SKU unit only when
-    the SKUs agree)."""
+    """rule_id, customer_id, sku_id (the unit's), action_id, planned, done, done_any: the
+    standard actions on each flagged unit (an action with a SKU on a per-SKU unit only when
+    the SKUs agree). An action is the rule's (``planned``, ``done``) when it was generated
+    from that rule, or added without a rule and is the rule's suggested action; ``done_any``
+    says the action was done at all (such a unit is no control)."""
+    suggested = dict(
+        WarningRule.objects.filter(action__isnull=False).values_list("pk", "action_id")
+    )
     rows = units[["rule_id", "customer_id", "sku_id"]].merge(
         actions, on="customer_id", suffixes=("", "_action")
     )
     fits = (rows["sku_id_action"] == NO_SKU) | (rows["sku_id"] == NO_SKU)
     fits |= rows["sku_id_action"] == rows["sku_id"]
     rows = rows[fits]
-    return (
-        rows.groupby(["rule_id", "customer_id", "sku_id", "action_id"], as_index=False)
-        .agg(done=("done", "any"))
-        .assign(planned=True)
+    own = rows["action_rule_id"] == rows["rule_id"]
+    own |= (rows["action_rule_id"] == 0) & (rows["rule_id"].map(suggested) == rows["action_id"])
+    rows = rows.assign(planned=own, done_own=own & rows["done"])
+    matched = rows.groupby(["rule_id", "customer_id", "sku_id", "action_id"], as_index=False).agg(
+        planned=("planned", "any"), done=("done_own", "any"), done_any=("done", "any")
     )
+    # the pairs: a rule and an action of it planned on one of its units at least
+    pairs = matched.loc[matched["planned"], ["rule_id", "action_id"]].drop_duplicates()
+    return matched.merge(pairs, on=["rule_id", "action_id"])
 
 
 def _decimal(value) -> Decimal | None:
