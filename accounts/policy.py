@@ -213,6 +213,11 @@ def can_preview_rules(user: Any) -> bool:
     return role_of(user) in (Role.MARKET_MANAGER, Role.ADMIN)
 
 
+def can_see_strategy_library(user: Any) -> bool:
+    """The strategy library with the measured action effects: market managers and admins."""
+    return role_of(user) in (Role.MARKET_MANAGER, Role.ADMIN)
+
+
 def can_see_company(user: Any) -> bool:
     """Company-wide data (brand analysis, company exports): brand managers and admins."""
     return role_of(user) in (Role.BRAND_MANAGER, Role.ADMIN)
@@ -339,6 +344,7 @@ _TEMPLATE_CHECKS = {
     "preview_rules": can_preview_rules,
     "send_brand_task": can_send_brand_task,
     "decide": leads_team,  # the approval queue and the team board say "waiting for me"
+    "see_strategy_library": can_see_strategy_library,
     "see_plans": lambda user: not reads_brand_part_only(user),
     "read_brand_part_only": reads_brand_part_only,
     "read_customers_only": reads_brand_part_only,

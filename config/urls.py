@@ -44,6 +44,7 @@ urlpatterns += i18n_patterns(
     path("imports/", include("imports.urls")),
     path("analysis/", include("cycle.analysis_urls")),
     path("team/", include("cycle.team_urls")),
+    path("strategy/", include("cycle.strategy_urls")),
     path("exports/", include("core.export_urls")),
     path("plans/", include("cycle.urls")),
     path("feed/", include("cycle.feed_urls")),

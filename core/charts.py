@@ -483,3 +483,105 @@ def sparkline(values: list, *, width: int = 96, height: int = 24) -> Sparkline:
         if v is not None
     ]
     return Sparkline(width, height, " ".join(f"{x},{y}" for x, y in points), points[-1])
+
+
+# --- effects with their intervals (the strategy library) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class IntervalRow:
+    label: str  # as drawn
+    full: str
+    y: float  # the row's middle
+    text_y: float
+    x: float | None  # the estimate (None: not measured)
+    low_x: float | None
+    high_x: float | None
+    text: str  # the estimate and its interval, as written
+    tone: str  # "good", "bad" or "unclear": which side of zero the whole interval lies
+
+
+@dataclass(frozen=True)
+class IntervalChart:
+    width: int
+    height: int
+    title: str
+    label_width: float
+    left: float
+    right: float
+    zero: float
+    top: float
+    bottom: float
+    rows: list[IntervalRow]
+    ticks: list[tuple[float, str, str]]
+    summary: str
+    empty: bool
+
+    @property
+    def tick_y(self) -> float:
+        return self.bottom + SMALL + 2
+
+
+def interval_chart(
+    title: str,
+    rows: Sequence[tuple[str, Number | None, Number | None, Number | None]],
+    *,
+    better: int = 1,
+    width: int = 340,
+) -> IntervalChart:
+    """An estimate with its interval per row ((label, estimate, low, high), None: not
+    measured): a dot on a line from low to high around a zero line, on a scale symmetric
+    about zero. ``better`` (+1 / −1) says which side is an improvement, for the colours."""
+    shown = [label if len(label) <= 8 else label[:7] + "…" for label, *_rest in rows]
+    label_width = min(max((text_width(s, SMALL) for s in shown), default=0), 8 * SMALL) + 8
+    top = FONT + 8
+    bottom = top + ROW * len(rows)
+    height = round(bottom + SMALL + 6)
+    known = [abs(float(v)) for _label, *values in rows for v in values if v is not None]
+    reach = nice_ceiling(max(known, default=0)) or 0.1
+    left, right = label_width + 4, width - 4
+
+    def x_of(v) -> float:
+        return round(left + (float(v) + reach) / (2 * reach) * (right - left), 1)
+
+    out, parts = [], []
+    for (label, estimate, low, high), short in zip(rows, shown, strict=True):
+        y = top + len(out) * ROW + ROW / 2
+        if estimate is None:
+            text = _("数据不足")
+            out.append(IntervalRow(short, label, y, y + 4, None, None, None, text, "unclear"))
+            parts.append(f"{label} {text}")
+            continue
+        low = estimate if low is None else low
+        high = estimate if high is None else high
+        tone = "unclear"
+        if float(low) * better > 0 and float(high) * better > 0:
+            tone = "good"
+        elif float(low) * better < 0 and float(high) * better < 0:
+            tone = "bad"
+        text = f"{float(estimate):+.2f} [{float(low):.2f}, {float(high):.2f}]"
+        out.append(
+            IntervalRow(short, label, y, y + 4, x_of(estimate), x_of(low), x_of(high), text, tone)
+        )
+        parts.append(f"{label} {text}")
+    ticks = [
+        (x_of(-reach), f"{-reach:g}", "start"),
+        (x_of(0), "0", "middle"),
+        (x_of(reach), f"+{reach:g}", "end"),
+    ]
+    empty = not any(row.x is not None for row in out)
+    return IntervalChart(
+        width,
+        height,
+        title,
+        label_width,
+        left,
+        right,
+        x_of(0),
+        top,
+        bottom,
+        out,
+        ticks,
+        _summary(title, parts),
+        empty,
+    )

@@ -25,6 +25,7 @@ from markets.partitions import default_split, is_partitioned
 
 from . import load
 from .customers import build_customers
+from .effects import forecast_flags, growth_flags, lift_lines, pick, write_effect_actions
 from .execution import Staff, execution_months, seed_execution
 from .forecasts import build_forecasts
 from .observations import build_observations
@@ -109,11 +110,32 @@ def seed(scale: Scale, months: int, seed: int, write: Callable[[str], None]):
     # each manager's volume in the months the demo's plans set goals from
     goal_months = {add_months(m, -1) for m in execution_months(timezone.localdate())}
     volumes: dict = {}
+    # the month whose plan's actions get a measured effect (demo/effects.py), and the
+    # customers' volumes of the two months before it (its flags)
+    effect_month = execution_months(timezone.localdate())[0]
+    flag_months = (add_months(effect_month, -2), add_months(effect_month, -1))
+    customer_volumes: dict = {}
+    chosen: dict = {}
 
     def order_frames():
         for index, month in enumerate(month_list):
             started = time.perf_counter()
             lines = model.lines(index).frame
+            if month == effect_month and all(m in customer_volumes for m in flag_months):
+                flags = growth_flags(customers, *(customer_volumes[m] for m in flag_months))
+                chosen["growth"] = pick(flags, stream(8))
+                lines = lift_lines(lines, chosen["growth"][0])
+                model.requested[:, index] = np.bincount(
+                    lines["customer"].to_numpy(),
+                    weights=lines["requested"].to_numpy(),
+                    minlength=len(customers),
+                )
+            if month in flag_months:
+                customer_volumes[month] = np.bincount(
+                    lines["customer"].to_numpy(),
+                    weights=lines["quantity"].to_numpy(),
+                    minlength=len(customers),
+                )
             write(f"    {month:%Y-%m}: {len(lines):,} ({time.perf_counter() - started:.1f} s)")
             if month in goal_months:
                 volumes[month] = np.bincount(
@@ -140,6 +162,14 @@ def seed(scale: Scale, months: int, seed: int, write: Callable[[str], None]):
 
     def forecast_step() -> int:
         frame = build_forecasts(model.requested, month_list, customers, len(managers), stream(5))
+        if "growth" in chosen and flag_months[1] in month_list:
+            flagged = forecast_flags(
+                customers,
+                frame,
+                model.requested[:, month_list.index(flag_months[1])],
+                flag_months[1],
+            )
+            chosen["forecast"] = pick(flagged, stream(11))
         now = np.datetime64("now", "s")
         out = pd.DataFrame(
             {
@@ -195,6 +225,14 @@ def seed(scale: Scale, months: int, seed: int, write: Callable[[str], None]):
         today=timezone.localdate(),
         rng=stream(7),
     )
+    if chosen:
+        executed[MarketingAction] += write_effect_actions(
+            month=effect_month,
+            chosen=chosen,
+            cust_ids=cust_ids,
+            owner_ids=recorder,
+            rng=stream(10),
+        )
     timer.counts.update(executed)
     rows = "，".join(f"{m._meta.verbose_name_plural} {n:,}" for m, n in executed.items())
     write(f"  {rows} ({time.perf_counter() - started:.1f} s)")

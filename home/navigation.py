@@ -33,6 +33,7 @@ _ANNUAL = NavItem("reports:annual", _("年度评价"))
 _FEED = NavItem("feed:index", _("三员互动"), counts_unread=True)
 _TEAM_BOARD = NavItem("team:board", _("团队看板"))
 _SATISFACTION = NavItem("surveys:overview", _("满意度"), also_under=("surveys:callbacks",))
+_STRATEGY = NavItem("strategy:library", _("策略库"))
 # the 使用说明 page (home/help.py), last in every menu
 HELP = NavItem("accounts:help", _("使用说明"))
 
@@ -56,6 +57,7 @@ MENUS: dict[str, list[NavItem]] = {
         NavItem("plans:queue", _("计划审批"), also_under=("plans:home",)),
         NavItem("plans:guidance", _("预测指导")),
         NavItem("visits:audit", _("拜访稽核")),
+        _STRATEGY,
         _FEED,
         NavItem("customers:list", _("团队客户")),
         _SKUS,
@@ -80,6 +82,7 @@ MENUS: dict[str, list[NavItem]] = {
         _SATISFACTION,
         NavItem("customers:list", pgettext_lazy("list", "客户")),
         NavItem("visits:audit", _("拜访稽核")),
+        _STRATEGY,
         *_CATALOGUE,
         NavItem("imports:upload", _("数据导入")),
         NavItem("admin:index", _("后台管理"), staff_only=True),

@@ -5,7 +5,9 @@ its URLs keep the ``customers`` namespace, config/urls.py)."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -67,4 +69,12 @@ def customer_overview(*, user: User, pk: int) -> dict:
         "profits": customer_profits(
             customer_id=customer.pk, first=add_months(last, -(TREND_MONTHS - 1)), last=last
         ),
+        "outcomes": action_outcomes(user=user, customer=customer),
     }
+
+
+def action_outcomes(*, user: User, customer) -> list:
+    """The standard actions done at the customer and what changed after each, from the
+    source named by ``MARKETS_CUSTOMER_OUTCOMES`` (filled by cycle); none without one."""
+    path = getattr(settings, "MARKETS_CUSTOMER_OUTCOMES", "")
+    return import_string(path)(user=user, customer_id=customer.pk) if path else []

@@ -490,6 +490,14 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         query=lambda w, t: {"team": w.teams[t].code},
         targets=OWN_OTHER,
     ),
+    # --- the strategy library (issue 17): market managers and admins; another team's
+    # scope in the query falls back to the company's rows ---
+    "strategy:library": Rule(
+        row("login", "403", "200", "403", "200"),
+        LIKE_GET,
+        query=lambda w, t: {"scope": f"team:{w.teams[t].code}"},
+        targets=OWN_OTHER,
+    ),
     # --- export jobs: the requester's only; anyone else's is 404, for admins too ---
     "exports:job": Rule(
         row("login", "200|404", "200|404", "200|404", "200|404"),

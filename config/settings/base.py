@@ -277,6 +277,11 @@ MARKETS_PROFIT_SOURCE = "reports.selectors.customer_profit_months"
 # ``month_written``): the month's warnings are computed and stored (cycle.strategy.store).
 REPORTS_MONTH_WRITTEN = ["cycle.tasks.after_indicators"]
 
+# What the customer page (markets/customer_overview.py; markets sits below cycle) lists as
+# the standard actions done at the customer and what changed after each (the measured action
+# effects, cycle/strategy/effects.py); empty shows no such section.
+MARKETS_CUSTOMER_OUTCOMES = "cycle.selectors.effects.customer_action_outcomes"
+
 # --- Redis: broker and cache when REDIS_URL is set, otherwise in-process ---------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Seconds any one Redis connect or command may take (broker, result store, cache, /healthz):

@@ -8,6 +8,7 @@ from .cycles import (
     PlanStatus,
     Transition,
 )
+from .effects import ActionEffect, ActionOutcome, EffectScope
 from .feed import ArrangementTarget, BrandTask, EntryKind, FeedEntry, FeedRead
 from .plans import ACTION_TEXT_MAX_LENGTH, ActionSource, MarketingAction, PlannedVisit
 from .rule_changes import WarningRuleChange
@@ -33,6 +34,9 @@ from .visits import (
 )
 
 __all__ = [
+    "ActionEffect",
+    "ActionOutcome",
+    "EffectScope",
     "ACTION_TEXT_MAX_LENGTH",
     "MIN_VISIT_SECONDS",
     "Improvement",

@@ -22,6 +22,7 @@ from surveys.selectors import summary as satisfaction_summary
 from ..forms import CommentForm, ImprovementEditForm, ImprovementForm, SummaryForm
 from ..models import Cycle, IssueKind, Transition, WeeklySummary
 from ..selectors import cycle_rows, evaluation_history, own_customers, plan_for
+from ..selectors.effects import effects_computed, manager_month_effects
 from ..selectors.evaluation_figures import evaluation_figures
 from ..selectors.improvements import cycle_improvements, improvement_get, own_customer_id
 from ..selectors.steps import cycle_steps
@@ -74,6 +75,8 @@ def page_context(*, user, cycle: Cycle) -> dict:
         "satisfaction": satisfaction_summary(
             user=user, until=month_end(cycle.month), manager=cycle.manager
         ),
+        "effects": manager_month_effects(manager=cycle.manager, month=add_months(cycle.month, -1)),
+        "effects_computed": effects_computed(month=add_months(cycle.month, -1)),
         **improvements_context(user=user, cycle=cycle),
     }
 
