@@ -14,6 +14,7 @@ import pandas as pd
 
 from core.months import add_months
 from surveys.models import Channel, Dimension, PeriodKind, Response, Score, Survey
+from surveys.services import dimensions_ensure_defaults
 
 from . import load
 from .execution import Staff
@@ -49,6 +50,7 @@ def seed_satisfaction(
         Survey.objects.get_or_create(start=s, defaults={"kind": PeriodKind.QUARTER})[0]
         for s in starts
     ]
+    dimensions_ensure_defaults()  # a flushed database has lost the migration's
     dimensions = list(Dimension.objects.filter(is_active=True).order_by("position", "code"))
     active = np.flatnonzero((customers["status"] == "active").to_numpy())
     manager = customers["manager"].to_numpy()

@@ -80,3 +80,28 @@ def _check_callback(*, survey: Survey, customer: Customer, by: User | None) -> N
     team = manager.team if manager.team_id else None
     if team is None or customer.pk not in callback_sample_ids(team=team, survey=survey):
         raise ValidationError(_("该客户不在本期电话回访样本中。"))
+
+
+# the survey's default dimensions (as migration 0002 creates them): code, name
+DEFAULT_DIMENSIONS = [
+    ("supply", "货源供应"),
+    ("brands_prices", "品牌与价格"),
+    ("service", "客户经理服务"),
+    ("delivery", "配送"),
+    ("ordering", "订货便利"),
+    ("overall", "总体满意"),
+]
+
+
+def dimensions_ensure_defaults() -> int:
+    """Create the default dimensions when none exists (a database emptied after migrating,
+    as the demo's --flush and the transactional tests leave it); how many were created."""
+    from .models import Dimension
+
+    if Dimension.objects.exists():
+        return 0
+    Dimension.objects.bulk_create(
+        Dimension(code=code, name=name, position=position * 10)
+        for position, (code, name) in enumerate(DEFAULT_DIMENSIONS, start=1)
+    )
+    return len(DEFAULT_DIMENSIONS)
