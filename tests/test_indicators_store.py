@@ -81,9 +81,9 @@ def test_the_brand_indicators_keep_one_index_for_reads_and_a_brin_on_month(postg
         )
         indexes = dict(cursor.fetchall())
     btrees = {n: d for n, d in indexes.items() if "USING btree" in d and "pkey" not in n}
-    assert list(btrees) == ["scopeindicator_unique_scope_object_month"]
+    assert list(btrees) == ["scopeind_scope_object_month"]
     assert (
         "(scope_type, scope_key, object_type, month, object_key)"
-        in btrees["scopeindicator_unique_scope_object_month"]
+        in btrees["scopeind_scope_object_month"]
     )
     assert "USING brin (month)" in indexes["scopeind_month_brin"]
