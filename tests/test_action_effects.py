@@ -306,7 +306,7 @@ def test_the_strategy_library_lists_rules_and_actions_with_their_effect(
     assert "+0.30" in table and "2026-10，20/20 户" in table
     assert 'aria-sort="descending"' in table
     assert '<svg class="chart chart-intervals"' in html and "+0.30 [" in html
-    assert "/admin/cycle/warningrule/" in table  # the rule's edit page
+    assert 'href="/rules/growth_vs_class/"' in table  # the rule's tuning page
     # a team's rows; the market manager of team A sees their team, the company by default
     client.force_login(measured["mm_a"])
     html = client.get("/strategy/?scope=team:TA").content.decode()
