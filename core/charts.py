@@ -544,7 +544,8 @@ def interval_chart(
     def x_of(v) -> float:
         return round(left + (float(v) + reach) / (2 * reach) * (right - left), 1)
 
-    out, parts = [], []
+    out: list[IntervalRow] = []
+    parts: list[str] = []
     for (label, estimate, low, high), short in zip(rows, shown, strict=True):
         y = top + len(out) * ROW + ROW / 2
         if estimate is None:
