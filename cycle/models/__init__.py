@@ -28,6 +28,7 @@ from .visits import (
     ImprovementStatus,
     IssueKind,
     ReviewStatus,
+    ShelfPhoto,
     Visit,
     WeeklySummary,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "ImprovementStatus",
     "IssueKind",
     "ReviewStatus",
+    "ShelfPhoto",
     "Visit",
     "WeeklySummary",
     "PROBLEMS_MAX_LENGTH",
