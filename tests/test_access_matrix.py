@@ -191,7 +191,9 @@ def _session(user) -> str:
 
 
 def _shelf_photo(cycle, customer) -> ShelfPhoto:
-    visit = Visit.objects.create(cycle=cycle, customer=customer, date=timezone.localdate())
+    visit, _new = Visit.objects.get_or_create(
+        cycle=cycle, customer=customer, date=timezone.localdate()
+    )
     photo = ShelfPhoto(
         visit=visit,
         taken_at=timezone.now(),
