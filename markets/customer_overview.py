@@ -17,6 +17,7 @@ from core.months import add_months, previous_month
 from customers.selectors import customer_can_edit, customer_get
 from surveys.links import customer_links
 
+from .photo_source import customer_photos
 from .profit_source import customer_profits
 from .selectors import (
     customer_key_sku_volumes,
@@ -66,6 +67,9 @@ def customer_overview(*, user: User, pk: int) -> dict:
         else None,
         # the stored gross profit per month (the indicator job's, through a hook): None
         # without a source
+        # the latest shelf photos taken on visits (cycle's, through a hook): None without
+        # a source
+        "shelf_photos": customer_photos(user=user, customer_id=customer.pk),
         "profits": customer_profits(
             customer_id=customer.pk, first=add_months(last, -(TREND_MONTHS - 1)), last=last
         ),

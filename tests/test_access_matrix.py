@@ -48,7 +48,15 @@ from django.utils import timezone
 from brands.models import Category
 from core.models import ExportJob, ExportStatus
 from core.months import add_months, current_month
-from cycle.models import ArrangementTarget, Cycle, FeedEntry, Improvement, MarketingAction
+from cycle.models import (
+    ArrangementTarget,
+    Cycle,
+    FeedEntry,
+    Improvement,
+    MarketingAction,
+    ShelfPhoto,
+    Visit,
+)
 from cycle.services import arrangement_post
 from imports.models import ImportJob
 from reports.models import IndicatorRun, RunStatus
@@ -96,6 +104,7 @@ class World:
     sku: object
     import_job: object
     export_jobs: dict  # each role's own finished export (anon: the cm's), and "other": b1's
+    photos: dict  # own / other → a shelf photo of a1's / b1's visit today
     month: str  # the plans' month, YYYY-MM (this month: execution open, plan a draft)
     first_day: str
     monday: str  # a Monday of a week of that month
@@ -166,6 +175,7 @@ def _build_world() -> World:
             kind="customers", filename="customers.csv", content=b"", created_by=base["admin"]
         ),
         export_jobs=export_jobs,
+        photos={k: _shelf_photo(cycles[k], customers[k]) for k in cycles},
         month=f"{month:%Y-%m}",
         first_day=month.isoformat(),
         monday=monday.isoformat(),
@@ -178,6 +188,24 @@ def _session(user) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _shelf_photo(cycle, customer) -> ShelfPhoto:
+    visit, _new = Visit.objects.get_or_create(
+        cycle=cycle, customer=customer, date=timezone.localdate()
+    )
+    photo = ShelfPhoto(
+        visit=visit,
+        taken_at=timezone.now(),
+        width=1,
+        height=1,
+        bytes=3,
+        uploaded_by=cycle.manager,
+    )
+    photo.image.save("photos/x.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
+    photo.thumbnail.save("photos/x_t.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
+    photo.save()
+    return photo
 
 
 def _finished_export(user) -> ExportJob:
@@ -689,6 +717,23 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
             "name": "feeling",
         },
         body=lambda w, t: {"feeling": "店主很配合"},
+        targets=OWN_OTHER,
+    ),
+    # shelf photos: the owner adds to their own customer's visit (anyone else: 404, as the
+    # log); the files are served to whoever may see the visit's work (404 otherwise), and
+    # only the owner deletes (a market manager, brand manager or admin who sees it: 403)
+    "visits:photo_add": Rule(
+        get=row("login", "405", "405", "405", "405"),
+        post=row("login", "write|404", "404", "404", "404"),
+        kwargs=lambda w, t: {"date": w.today, "customer_id": w.customers[t].pk},
+        targets=OWN_OTHER,
+    ),
+    "visits:photo": visible(kwargs=lambda w, t: {"pk": w.photos[t].pk}),
+    "visits:photo_thumb": visible(kwargs=lambda w, t: {"pk": w.photos[t].pk}),
+    "visits:photo_delete": Rule(
+        get=row("login", "405", "405", "405", "405"),
+        post=row("login", "write|404", "403|404", "403", "403"),
+        kwargs=lambda w, t: {"pk": w.photos[t].pk},
         targets=OWN_OTHER,
     ),
     # one's own day is the editable page (a redirect there); a member's day read-only

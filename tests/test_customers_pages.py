@@ -240,9 +240,9 @@ class TestDetail:
         self, client, two_teams, with_history, django_assert_max_num_queries
     ):
         client.force_login(two_teams["cm"]["a1"])
-        # 15: the page's own, plus its satisfaction link, stored gross profits and action
-        # outcomes (a query each, whatever the data)
-        with django_assert_max_num_queries(15):
+        # 16: the page's own, plus its satisfaction link, stored gross profits, action
+        # outcomes and latest shelf photos (a query each, whatever the data)
+        with django_assert_max_num_queries(16):
             html(client.get(f"/customers/{with_history.pk}/"))
         for i in range(10):
             OrderLineFactory(
@@ -250,7 +250,7 @@ class TestDetail:
                 order_date=previous_month().replace(day=20),
                 sku=SkuFactory(is_key_brand=i % 2 == 0),
             )
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(16):
             html(client.get(f"/customers/{with_history.pk}/"))
 
 

@@ -170,7 +170,9 @@ class TestChecks:
         with pytest.raises(ValidationError, match="文件是空的"):
             check_content(content=b"", filename="skus.csv", max_bytes=100)
 
-    @override_settings(IMPORT_MAX_BYTES=1000, FORECAST_IMPORT_MAX_BYTES=10)
+    @override_settings(
+        IMPORT_MAX_BYTES=1000, FORECAST_IMPORT_MAX_BYTES=10, PHOTO_MAX_UPLOAD_BYTES=20
+    )
     def test_the_temporary_file_stops_growing_past_the_largest_limit(self):
         handler = CappedTemporaryFileUploadHandler()
         handler.new_file("file", "big.csv", "text/csv", 5000)

@@ -90,13 +90,25 @@ def test_jump_links_lead_to_each_section_without_script(log):
     nav = re.search(r'<nav class="jump-links"[^>]*>(.*?)</nav>', page, re.S)
     assert nav, "no jump links"
     links = re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', nav.group(1))
-    assert [label for _, label in links] == ["签到", "动作", "品牌检查", "市场信息", "日感受"]
+    assert [label for _, label in links] == [
+        "签到",
+        "动作",
+        "品牌检查",
+        "市场信息",
+        "日感受",
+        "照片",
+    ]
     after_nav = page[nav.end() :]
     for target, label in links:
         assert page.count(f'id="{target}"') == 1, target
         # the target comes after the links and holds its section's heading or label
         section = after_nav[after_nav.index(f'id="{target}"') :][:600]
-        heading = {"签到": "签到签离", "动作": "营销动作", "品牌检查": "重点品牌检查"}
+        heading = {
+            "签到": "签到签离",
+            "动作": "营销动作",
+            "品牌检查": "重点品牌检查",
+            "照片": "货架照片",
+        }
         assert heading.get(label, label) in section, label
     assert "<script" not in nav.group(1)
     # each link is a thumb-sized target (≥ 44 px) however short its label

@@ -156,7 +156,26 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # shelf photos (cycle.models.ShelfPhoto): files under MEDIA_ROOT/photos/ by default, served
+    # only through the photo views, which check who may see the visit; production may put them
+    # in S3-compatible object storage instead (README: "Shelf photos in object storage")
+    "photos": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
 }
+if os.environ.get("PHOTO_STORAGE_BUCKET"):
+    # django-storages (pip install -e ".[s3]"): a private bucket, never public URLs
+    STORAGES["photos"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["PHOTO_STORAGE_BUCKET"],
+            "endpoint_url": os.environ.get("PHOTO_STORAGE_ENDPOINT") or None,
+            "region_name": os.environ.get("PHOTO_STORAGE_REGION") or None,
+            "access_key": os.environ.get("PHOTO_STORAGE_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("PHOTO_STORAGE_SECRET_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Exports (reports/export_jobs.py) ------------------------------------------------------
 # Files written by export jobs live under MEDIA_ROOT/exports/. Nothing under MEDIA_ROOT is
@@ -199,6 +218,21 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "core.tabular.upload_checks.CappedTemporaryFileUploadHandler",
 ]
+
+# --- Shelf photos and check-in location (cycle/services/photos.py, core/images.py) -------
+# Largest photo a visit page accepts as uploaded (the server then shrinks it to at most
+# 1600 px and 300 KB); most phones' photos are 2-8 MB, the browser shrinks them first anyway.
+PHOTO_MAX_UPLOAD_BYTES = int(os.environ.get("PHOTO_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
+# Pixels a photo may have before anything is decoded (a decompression bomb is a small file
+# declaring a huge picture): 64 million is above any phone camera's normal mode.
+PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(64_000_000)))
+# Photos one visit may hold.
+PHOTO_MAX_PER_VISIT = int(os.environ.get("PHOTO_MAX_PER_VISIT", "20"))
+# The browser's position at check-in (with its accuracy), stored on the visit; the visit
+# audit lists check-ins farther than VISIT_LOCATION_MAX_METERS from the customer's
+# coordinates. Off by default: each company decides whether its managers are located.
+VISIT_LOCATION_ENABLED = env_bool("VISIT_LOCATION_ENABLED", False)
+VISIT_LOCATION_MAX_METERS = int(os.environ.get("VISIT_LOCATION_MAX_METERS", "500"))
 
 # --- Login throttling (django-axes) ------------------------------------------------------
 # LOGIN_FAILURE_LIMIT wrong passwords for one username from one address lock that pair out
@@ -272,6 +306,10 @@ REPORTS_EXECUTION_SOURCE = "cycle.execution_counts.month_execution"
 # Where the customer page (markets, below reports) reads a customer's stored gross profit per
 # month (markets/profit_source.py); empty leaves the page without it.
 MARKETS_PROFIT_SOURCE = "reports.selectors.customer_profit_months"
+
+# Where the customer page (markets, below cycle) reads the customer's latest shelf photos
+# (markets/photo_source.py); empty leaves the page without them.
+MARKETS_PHOTO_SOURCE = "cycle.selectors.photos.customer_latest_photos"
 
 # Called with month= once the indicator job has written a month (reports/services.py
 # ``month_written``): the month's warnings are computed and stored (cycle.strategy.store).

@@ -157,7 +157,11 @@ def _is_text(head: bytes, *, complete: bool) -> bool:
 
 
 def largest_upload() -> int:
-    return max(settings.IMPORT_MAX_BYTES, settings.FORECAST_IMPORT_MAX_BYTES)
+    return max(
+        settings.IMPORT_MAX_BYTES,
+        settings.FORECAST_IMPORT_MAX_BYTES,
+        getattr(settings, "PHOTO_MAX_UPLOAD_BYTES", 0),
+    )
 
 
 class CappedTemporaryFileUploadHandler(TemporaryFileUploadHandler):

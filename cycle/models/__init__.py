@@ -29,6 +29,7 @@ from .visits import (
     ImprovementStatus,
     IssueKind,
     ReviewStatus,
+    ShelfPhoto,
     Visit,
     WeeklySummary,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "ImprovementStatus",
     "IssueKind",
     "ReviewStatus",
+    "ShelfPhoto",
     "Visit",
     "WeeklySummary",
     "PROBLEMS_MAX_LENGTH",

@@ -70,6 +70,14 @@ class Visit(models.Model):
         max_length=FEELING_MAX_LENGTH,
         validators=[MaxLengthValidator(FEELING_MAX_LENGTH)],
     )
+    # the browser's position at check-in (settings.VISIT_LOCATION_ENABLED), when it gave one
+    checkin_latitude = models.DecimalField(
+        _("签到纬度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_longitude = models.DecimalField(
+        _("签到经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_accuracy_m = models.PositiveIntegerField(_("签到定位精度（米）"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -86,6 +94,16 @@ class Visit(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(method__in=VisitMethod.values), name="visit_method_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(checkin_latitude__isnull=True, checkin_longitude__isnull=True)
+                | Q(
+                    checkin_latitude__gte=-90,
+                    checkin_latitude__lte=90,
+                    checkin_longitude__gte=-180,
+                    checkin_longitude__lte=180,
+                ),
+                name="visit_checkin_position_valid",
             ),
         ]
         indexes = [
@@ -220,3 +238,53 @@ class Improvement(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+def photo_storage():
+    """Where shelf photos are kept: the ``photos`` storage of settings.STORAGES (the file
+    system under MEDIA_ROOT by default, an S3-compatible bucket in production)."""
+    from django.core.files.storage import storages
+
+    return storages["photos"]
+
+
+class ShelfPhoto(models.Model):
+    """A photo of the customer's shelf taken on a visit (货架照片), already made small and
+    stripped of metadata (core/images.py). The files are never served by URL: the photo views
+    check that the viewer may see the visit."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("拜访记录"), on_delete=models.CASCADE, related_name="photos"
+    )
+    # made on the device for each upload: a replay of the same upload (the offline queue)
+    # finds the photo it already made instead of adding another
+    client_id = models.UUIDField(_("设备编号"), null=True, blank=True)
+    taken_at = models.DateTimeField(_("拍摄时间"))
+    image = models.FileField(_("照片"), storage=photo_storage, max_length=200)
+    thumbnail = models.FileField(_("缩略图"), storage=photo_storage, max_length=200)
+    width = models.PositiveIntegerField(_("宽度"))
+    height = models.PositiveIntegerField(_("高度"))
+    bytes = models.PositiveIntegerField(_("字节数"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("货架照片")
+        verbose_name_plural = _("货架照片")
+        ordering = ["taken_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uploaded_by", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="shelf_photo_client_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["visit", "taken_at"], name="shelf_photo_visit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.visit} {self.taken_at:%H:%M}"

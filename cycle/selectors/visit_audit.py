@@ -1,6 +1,10 @@
 """The visit audit (拜访稽核, DESIGN.md §7): for a month, the visits shorter than a minute,
 the customers with no valid visit, and how many valid visits each customer manager made each
-day — for a market manager's team, or any team for an admin.
+day — for a market manager's team, or any team for an admin. Also the month's shelf photos,
+and (settings.VISIT_LOCATION_ENABLED) the check-ins made far from the customer: farther than
+``VISIT_LOCATION_MAX_METERS`` (500 m) from the customer's coordinates, by the haversine
+distance computed in SQL (the same formula as ``core.geo.haversine_m``); a visit without a
+check-in position or a customer without coordinates is never listed.
 
 Who is audited comes from ``accounts.selectors.managers_visible_to``; a manager or team the
 user may not see is a 404. Every section is a fixed number of aggregate queries whatever the
@@ -12,9 +16,10 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, Window
+from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, RowNumber, Sin, Sqrt
 from django.http import Http404
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -22,17 +27,20 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from accounts.selectors import managers_visible_to, teams_visible_to
+from core.geo import EARTH_RADIUS_M
 from core.months import month_end
 from core.workdays import month_days
 from customers.models import Customer, CustomerStatus, MarketType
 
 from ..execution_counts import visits_in_month
-from ..models import Visit
+from ..models import ShelfPhoto, Visit
 from ..models.visits import short_visit_q, valid_visit_q
 from .schedule import day_limit
 
 PAGE_SIZE = 50
 SHORT_PAGE_SIZE = 20  # two lines each on a phone
+FAR_PAGE_SIZE = 20
+PHOTO_PAGE_SIZE = 12
 # unvisited customers listed per manager on the team view; the rest one click away
 SAMPLE = 10
 WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
@@ -82,11 +90,14 @@ class VisitAudit:
         team: str = "",
         short_page: str | int | None = 1,
         unvisited_page: str | int | None = 1,
+        far_page: str | int | None = 1,
+        photo_page: str | int | None = 1,
     ):
         self.user, self.month = user, month
         self.last_day = month_end(month)
         self.today = timezone.localdate()
         self._short_page, self._unvisited_page = short_page, unvisited_page
+        self._far_page, self._photo_page = far_page, photo_page
         visible = managers_visible_to(user=user)
         self.team: Team | None = None
         if team:
@@ -298,6 +309,73 @@ class VisitAudit:
         """``short_visits``, a page at a time."""
         return Paginator(self.short_visits(), SHORT_PAGE_SIZE).get_page(self._short_page)
 
+    # --- check-ins far from the customer, shelf photos --------------------------------------
+
+    @property
+    def location_enabled(self) -> bool:
+        return settings.VISIT_LOCATION_ENABLED
+
+    @property
+    def far_meters(self) -> int:
+        return settings.VISIT_LOCATION_MAX_METERS
+
+    def far_checkins(self) -> QuerySet[Visit]:
+        """The month's check-ins farther than ``far_meters`` from the customer's coordinates
+        (both known), farthest first, each with ``distance_m``: one query, the distance
+        computed by the database (haversine)."""
+        return (
+            self._visits()
+            .filter(
+                checkin_latitude__isnull=False,
+                checkin_longitude__isnull=False,
+                customer__latitude__isnull=False,
+                customer__longitude__isnull=False,
+            )
+            .annotate(distance_m=haversine_m_sql())
+            .filter(distance_m__gt=self.far_meters)
+            .select_related("customer", "cycle__manager")
+            .only(
+                "id",
+                "date",
+                "checked_in_at",
+                "checkin_accuracy_m",
+                "customer__code",
+                "customer__name",
+                "cycle__manager__username",
+                "cycle__manager__name",
+                "cycle__manager__first_name",
+                "cycle__manager__last_name",
+            )
+            .order_by("-distance_m", "-id")
+        )
+
+    @cached_property
+    def far_page(self) -> Page:
+        return Paginator(self.far_checkins(), FAR_PAGE_SIZE).get_page(self._far_page)
+
+    def photos(self) -> QuerySet[ShelfPhoto]:
+        """The shelf photos of the month's visits, newest first."""
+        return (
+            ShelfPhoto.objects.filter(visit__in=self._visits())
+            .select_related("visit__customer", "visit__cycle__manager")
+            .only(
+                "id",
+                "taken_at",
+                "visit__date",
+                "visit__customer__code",
+                "visit__customer__name",
+                "visit__cycle__manager__username",
+                "visit__cycle__manager__name",
+                "visit__cycle__manager__first_name",
+                "visit__cycle__manager__last_name",
+            )
+            .order_by("-taken_at", "-id")
+        )
+
+    @cached_property
+    def photo_page(self) -> Page:
+        return Paginator(self.photos(), PHOTO_PAGE_SIZE).get_page(self._photo_page)
+
     def query(self, **changes) -> str:
         """The page's query string (month, team, manager) with ``changes``, for links."""
         params = {
@@ -320,6 +398,22 @@ class VisitAudit:
     def is_current(self) -> bool:
         """The month is still running: "no visit" means "none yet"."""
         return self.month <= self.today <= self.last_day
+
+
+def _radians(field: str):
+    return Radians(Cast(F(field), FloatField()))
+
+
+def haversine_m_sql():
+    """The great-circle distance in metres between a visit's check-in position and its
+    customer's coordinates, as an SQL expression (PostgreSQL has the functions; Django
+    registers them on SQLite)."""
+    lat1, lat2 = _radians("checkin_latitude"), _radians("customer__latitude")
+    dlat = lat2 - lat1
+    dlon = _radians("customer__longitude") - _radians("checkin_longitude")
+    a = Power(Sin(dlat / 2), 2) + Cos(lat1) * Cos(lat2) * Power(Sin(dlon / 2), 2)
+    # rounding may push a (antipodes) a hair above 1, out of asin's domain
+    return Value(2 * EARTH_RADIUS_M) * ASin(Least(Sqrt(a), Value(1.0)))
 
 
 def visit_audit(**kwargs) -> VisitAudit:

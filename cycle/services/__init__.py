@@ -23,11 +23,13 @@ from .feed import (
     manager_leads,
     notice_post,
 )
+from .photos import shelf_photo_add, shelf_photo_delete
 from .plan_forecasts import plan_forecasts_import, plan_forecasts_save
 from .plan_generation import Generated, flowing_arrangements, plan_generate
 from .plans import plan_update
 from .schedule import schedule_set_day
 from .visits import (
+    Position,
     action_mark,
     execution_lock,
     temporary_task_add,
@@ -55,6 +57,9 @@ __all__ = [
     "Criteria",
     "Generated",
     "NotAllowedNow",
+    "Position",
+    "shelf_photo_add",
+    "shelf_photo_delete",
     "PLAN_TRANSITIONS",
     "action_add",
     "action_mark",

@@ -10,6 +10,7 @@ Only the customer manager who owns the cycle (and the customer) records anything
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -116,15 +117,59 @@ def _visit_lock(visit: Visit, by: User) -> Visit:
     return Visit.objects.select_for_update().get(pk=visit.pk)
 
 
-def visit_check_in(*, visit: Visit, by: User, at: dt.datetime | None = None) -> Visit:
-    """Stamp the arrival (once: checking in again keeps the first time)."""
+@dataclass(frozen=True)
+class Position:
+    """Where the browser said it was at check-in: degrees, and its accuracy in metres."""
+
+    latitude: Decimal
+    longitude: Decimal
+    accuracy_m: int | None = None
+
+    @classmethod
+    def parse(cls, latitude: str, longitude: str, accuracy_m: str = "") -> Position | None:
+        """From a form's text: None when there is no position (the browser gave none);
+        ValidationError when it is not one (numbers out of range, not numbers)."""
+        latitude, longitude = (latitude or "").strip(), (longitude or "").strip()
+        if not latitude and not longitude:
+            return None
+        try:
+            lat = Decimal(latitude).quantize(Decimal("0.000001"))
+            lon = Decimal(longitude).quantize(Decimal("0.000001"))
+            accuracy = Decimal((accuracy_m or "").strip() or "NaN")
+        except (InvalidOperation, ValueError):
+            lat = lon = None
+            accuracy = Decimal("NaN")
+        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValidationError({"position": _("签到位置无效，请重新签到。")})
+        meters = None
+        if accuracy.is_finite() and accuracy >= 0:
+            meters = min(int(accuracy.to_integral_value()), 2_147_483_647)
+        return cls(lat, lon, meters)
+
+
+def visit_check_in(
+    *,
+    visit: Visit,
+    by: User,
+    at: dt.datetime | None = None,
+    position: Position | None = None,
+) -> Visit:
+    """Stamp the arrival (once: checking in again keeps the first time), with the browser's
+    ``position`` when the company records it (settings.VISIT_LOCATION_ENABLED; the view
+    passes none otherwise)."""
     at = at or timezone.now()
     with transaction.atomic():
         visit = _visit_lock(visit, by)
         if visit.checked_in_at is None:
             _on_visit_day(visit, at)
             visit.checked_in_at = at
-            visit.save(update_fields=["checked_in_at", "updated_at"])
+            fields = ["checked_in_at", "updated_at"]
+            if position is not None:
+                visit.checkin_latitude = position.latitude
+                visit.checkin_longitude = position.longitude
+                visit.checkin_accuracy_m = position.accuracy_m
+                fields += ["checkin_latitude", "checkin_longitude", "checkin_accuracy_m"]
+            visit.save(update_fields=fields)
     return visit
 
 

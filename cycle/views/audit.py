@@ -17,7 +17,7 @@ from ..selectors.visit_audit import visit_audit
 from .common import url_month
 
 PAGE = "cycle/visit_audit.html"
-PARTS = {"short", "unvisited"}
+PARTS = {"short", "unvisited", "far", "photos"}
 
 
 @allowed_if(can_see_team_board)
@@ -32,6 +32,8 @@ def audit(request):
             team=query.get("team", "").strip(),
             short_page=query.get("sp"),
             unvisited_page=query.get("up"),
+            far_page=query.get("fp"),
+            photo_page=query.get("pp"),
         )
     }
     part = query.get("part")

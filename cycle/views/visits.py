@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,11 +28,13 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import allowed_if
 from accounts.policy import has_role, works_own_cycle
 from accounts.selectors import managers_visible_to
+from core.images import ACCEPT
 from core.months import month_start
 from core.workdays import next_workday
 from customers.models import MarketType, VisitMethod
 
 from ..selectors import cycle_for, day_limit, plan_for
+from ..selectors.photos import visit_photos
 from ..selectors.today import today_customers
 from ..selectors.visit_log import (
     TEXT_FIELDS,
@@ -46,6 +49,7 @@ from ..selectors.visit_log import (
 )
 from ..services import (
     NotAllowedNow,
+    Position,
     action_mark,
     temporary_task_add,
     visit_check_in,
@@ -165,6 +169,10 @@ def _log_context(cycle, customer, visit, date, **extra) -> dict:
         "read_only": False,
         "closed_reason": "",
         "task": "",
+        # shelf photos (templates/cycle/_shelf_photos.html, cycle/views/photos.py)
+        "photos": visit_photos(visit=visit),
+        "photo_accept": ACCEPT,
+        "location_enabled": settings.VISIT_LOCATION_ENABLED,
         **extra,
     }
 
@@ -225,7 +233,7 @@ def _save_page(request, cycle, customer, date):
             if data.get("mark"):
                 attempt("mark", lambda: _mark(cycle, customer, visit, request.user, data["mark"]))
             if op in ("checkin", "checkout"):
-                attempt("times", lambda: _stamp(visit, request.user, op))
+                attempt("times", lambda: _stamp(visit, request.user, op, data))
             if errors:
                 transaction.set_rollback(True)
     except ValidationError as exc:  # the month was closed meanwhile
@@ -262,10 +270,20 @@ def _mark(cycle, customer, visit, user, value: str):
     return action_mark(action=action, by=user, done=done == "1", visit=visit)
 
 
-def _stamp(visit, user, op: str):
+def _stamp(visit, user, op: str, data=None):
     if op == "checkin":
-        return visit_check_in(visit=visit, by=user)
+        return visit_check_in(visit=visit, by=user, position=_position(data))
     return visit_check_out(visit=visit, by=user)
+
+
+def _position(data) -> Position | None:
+    """The browser's position posted with a check-in (static/js/visit_location.js), when the
+    company records it (settings.VISIT_LOCATION_ENABLED); otherwise ignored."""
+    if data is None or not settings.VISIT_LOCATION_ENABLED:
+        return None
+    return Position.parse(
+        data.get("latitude", ""), data.get("longitude", ""), data.get("accuracy_m", "")
+    )
 
 
 FIELD_OPS = ("checkin", "checkout", "mark", "task")
@@ -291,7 +309,7 @@ def log_field(request, date: str, customer_id: int, name: str):
             visit = visit_open(customer_id=customer.pk, by=request.user, date=date)
             cycle = visit.cycle
             if name in ("checkin", "checkout"):
-                visit = _stamp(visit, request.user, name)
+                visit = _stamp(visit, request.user, name, request.POST)
             elif name == "mark":
                 result = _mark(cycle, customer, visit, request.user, value)
             elif name == "task":

@@ -54,7 +54,15 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
 )
-from tests.test_access_matrix import ROLES, RULES, World, _finished_export, _pick, case_url
+from tests.test_access_matrix import (
+    ROLES,
+    RULES,
+    World,
+    _finished_export,
+    _pick,
+    _shelf_photo,
+    case_url,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -238,6 +246,10 @@ def world(tmp_path, settings) -> World:
             kind="customers", filename="customers.csv", content=b"", created_by=boss
         ),
         export_jobs=export_jobs,
+        photos={
+            "own": _shelf_photo(cycles["own"], customers[0]),
+            "other": _shelf_photo(cycles["other"], theirs),
+        },
         month=f"{month:%Y-%m}",
         first_day=month.isoformat(),
         monday=monday.isoformat(),

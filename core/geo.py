@@ -1,0 +1,17 @@
+"""Distances on the earth: the visit audit's check-in rule (cycle/selectors/visit_audit.py
+computes the same haversine formula in SQL; this is its reference and the tests')."""
+
+from __future__ import annotations
+
+import math
+
+# the mean earth radius (IUGG), metres
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance in metres between two points given in degrees."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
