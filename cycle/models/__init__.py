@@ -22,6 +22,7 @@ from .strategy import (
     WarningStamp,
     WarningTrigger,
 )
+from .sync import ClientWrite, SyncOutcome
 from .visits import (
     MIN_VISIT_SECONDS,
     Improvement,
@@ -33,6 +34,8 @@ from .visits import (
 )
 
 __all__ = [
+    "ClientWrite",
+    "SyncOutcome",
     "ACTION_TEXT_MAX_LENGTH",
     "MIN_VISIT_SECONDS",
     "Improvement",
