@@ -192,3 +192,39 @@ def test_a_day_recorded_offline_reaches_the_server_once_with_the_tap_times(sign_
     assert MarketingAction.objects.get(pk=action.pk).done_at == taps["mark"]
     assert ShelfCheck.objects.count() == 1 and ClientWrite.objects.count() == 4
     assert _real_errors(cm) == []
+
+
+def test_what_the_server_refuses_stays_on_the_device_with_its_content(sign_in, day):
+    """The month's results are submitted while the manager is offline: the queued text is
+    not written, and the page keeps it under 未能同步 with the reason until it is removed."""
+    customer = day["customer"]
+    cm = sign_in("cm", width=PHONE)
+    page, context = cm.page, cm.context
+    line = page.locator("#sync-line")
+    page.goto("/visits/")
+    expect(page.locator("#sync-box")).to_have_attribute(
+        "data-offline-ready", re.compile(r"^\d+$"), timeout=30_000
+    )
+    context.set_offline(True)
+    page.locator(f"#customer-{customer.pk} a[data-offline-page]").click()
+    page.fill("#f-feeling", "店主说下月要加大进货")
+    page.locator("#f-info").click()  # leaving the field saves it: queued
+    expect(line).to_contain_text("待同步 1 条")
+
+    cycle = Visit._meta.get_field("cycle").related_model.objects.get(manager__username="cm")
+    cycle.evaluation_status = PlanStatus.SUBMITTED
+    cycle.save(update_fields=["evaluation_status"])
+    context.set_offline(False)
+
+    expect(line).to_contain_text("待同步 0 条", timeout=30_000)
+    failed = page.locator("#sync-failed")
+    expect(failed).to_be_visible()
+    expect(failed).to_contain_text("未能同步")
+    expect(failed).to_contain_text("店主说下月要加大进货")
+    expect(failed).to_contain_text("不能再修改")
+    assert not Visit.objects.filter(feeling__contains="加大进货").exists()
+    # still there on the next page, until the manager removes it
+    page.goto("/visits/")
+    expect(page.locator("#sync-failed")).to_contain_text("店主说下月要加大进货")
+    page.locator("#sync-failed button", has_text="已处理").click()
+    expect(page.locator("#sync-failed")).to_be_hidden()
