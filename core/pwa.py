@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -40,8 +42,8 @@ def service_worker(request):
     context = {
         "shell": json.dumps([static(path) for path in SHELL] + [reverse("manifest")]),
         "static_prefix": json.dumps(static("")),
-        "login_paths": json.dumps([reverse("accounts:login")]),
-        "logout_paths": json.dumps([reverse("accounts:logout")]),
+        "login_paths": json.dumps(_in_every_language("accounts:login")),
+        "logout_paths": json.dumps(_in_every_language("accounts:logout")),
         "offline_html": json.dumps(
             render_to_string("pwa/offline.html", {"today_url": reverse("visits:today")}),
             ensure_ascii=False,
@@ -55,6 +57,14 @@ def service_worker(request):
     )
     response["Service-Worker-Allowed"] = "/"
     return response
+
+
+def _in_every_language(name: str) -> list[str]:
+    paths = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            paths.append(reverse(name))
+    return paths
 
 
 @require_safe

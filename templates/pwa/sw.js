@@ -20,6 +20,7 @@ const STATIC_PREFIX = {{ static_prefix }};
 const LOGIN_PATHS = {{ login_paths }};
 const LOGOUT_PATHS = {{ logout_paths }};
 const OFFLINE_HTML = {{ offline_html }};
+const FRESH_MS = 5 * 60 * 1000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -50,6 +51,11 @@ async function prefetch(data) {
   const cache = await caches.open(name);
   let count = 0;
   for (const url of data.urls || []) {
+    const kept = await cache.match(url, { ignoreVary: true });
+    if (kept && Date.now() - Date.parse(kept.headers.get("Date") || "") < FRESH_MS) {
+      count += 1; // fetched a moment ago (the list opened again): not asked for again
+      continue;
+    }
     try {
       const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
       if (response.ok && response.type === "basic") {

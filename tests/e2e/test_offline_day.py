@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.months import month_start
 from cycle.models import ClientWrite, MarketingAction, PlanStatus, Visit
+from cycle.views import visits as visits_views
 from markets.models import InventoryCheck, PriceCheck, ShelfCheck
 from tests.factories import (
     BrandFactory,
@@ -228,3 +229,50 @@ def test_what_the_server_refuses_stays_on_the_device_with_its_content(sign_in, d
     expect(page.locator("#sync-failed")).to_contain_text("店主说下月要加大进货")
     page.locator("#sync-failed button", has_text="已处理").click()
     expect(page.locator("#sync-failed")).to_be_hidden()
+
+
+def test_a_multipart_write_with_a_file_is_kept_and_sent_as_it_was(sign_in, day, monkeypatch):
+    """The queue stores FormData with File values (IndexedDB keeps Blobs) and sends them
+    again as multipart/form-data: the way the visit page's photo uploads go."""
+    customer = day["customer"]
+    cm = sign_in("cm", width=PHONE)
+    page, context = cm.page, cm.context
+    page.goto("/visits/")
+    expect(page.locator("#sync-box")).to_have_attribute(
+        "data-offline-ready", re.compile(r"^\d+$"), timeout=30_000
+    )
+    context.set_offline(True)
+    page.locator(f"#customer-{customer.pk} a[data-offline-page]").click()
+    url = f"/visits/{day['today'].isoformat()}/{customer.pk}/save/feeling/"
+    page.evaluate(
+        """(url) => {
+          const body = new FormData();
+          body.append("feeling", "货架照片已拍");
+          body.append("photo", new File([new Uint8Array([255, 216, 255, 0, 1])], "shelf.jpg",
+                                        {type: "image/jpeg"}));
+          return window.syncQueue.submit({url, formData: body, target: "#st-feeling",
+                                          label: "照片"});
+        }""",
+        url,
+    )
+    expect(page.locator("#sync-line")).to_contain_text("待同步 1 条")
+    kept = page.evaluate(
+        """() => window.syncQueue.items().then((items) => items[0].entries
+          .filter(([name]) => name === "photo")
+          .map(([, file]) => [file.name, file.type, file.size]))"""
+    )
+    assert kept == [["shelf.jpg", "image/jpeg", 5]]
+    # what the server received (the live server runs in this process): the file itself
+    received = []
+    log_target = visits_views._log_target
+
+    def spy(request, *args, **kwargs):
+        received.extend((f.name, f.content_type, f.read()) for f in request.FILES.values())
+        return log_target(request, *args, **kwargs)
+
+    monkeypatch.setattr(visits_views, "_log_target", spy)
+    context.set_offline(False)
+    expect(page.locator("#sync-line")).to_contain_text("待同步 0 条", timeout=30_000)
+    assert Visit.objects.get().feeling == "货架照片已拍"
+    assert ClientWrite.objects.get().field == "feeling"
+    assert received == [("shelf.jpg", "image/jpeg", bytes([255, 216, 255, 0, 1]))]
