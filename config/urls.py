@@ -7,7 +7,7 @@ import accounts.urls
 import customers.urls
 import home.urls
 import markets.customer_urls
-from core import health
+from core import health, pwa
 
 # templates/400.html … 503.html in the URL's language; the 500 view needs no database and
 # answers a database outage with 503.html.
@@ -25,6 +25,10 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("livez", health.livez, name="livez"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # the installable app: the service worker at the root (its scope is the whole site) and
+    # the web app manifest (core/pwa.py)
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
 ]
 # Chinese at /, English at /en/… (the language switch sets the same preference).
 urlpatterns += i18n_patterns(

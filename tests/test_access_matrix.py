@@ -333,6 +333,9 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     # --- outside the language prefix ---
     "healthz": Rule(row(*["200"] * 5), LIKE_GET),
     "livez": Rule(row(*["200"] * 5), LIKE_GET),
+    # the installable app (core/pwa.py): public like the static files it lists; GET only
+    "service_worker": Rule(row(*["200"] * 5), row(*["405"] * 5)),
+    "manifest": Rule(row(*["200"] * 5), row(*["405"] * 5)),
     # Django's set_language: a redirect (to ``next``) for everyone, signed in or not.
     "set_language": Rule(
         row(*["302"] * 5),

@@ -273,6 +273,9 @@ if CSP is not None:
         "img-src": [CSP.SELF, "data:"],
         "font-src": [CSP.SELF],
         "connect-src": [CSP.SELF],
+        # the service worker (/sw.js) and the web app manifest: core/pwa.py
+        "worker-src": [CSP.SELF],
+        "manifest-src": [CSP.SELF],
         "object-src": [CSP.NONE],
         "base-uri": [CSP.SELF],
         "form-action": [CSP.SELF],

@@ -23,6 +23,7 @@ from .strategy import (
     WarningStamp,
     WarningTrigger,
 )
+from .sync import ClientWrite, SyncOutcome
 from .visits import (
     MIN_VISIT_SECONDS,
     Improvement,
@@ -38,6 +39,8 @@ __all__ = [
     "ActionEffect",
     "ActionOutcome",
     "EffectScope",
+    "ClientWrite",
+    "SyncOutcome",
     "ACTION_TEXT_MAX_LENGTH",
     "MIN_VISIT_SECONDS",
     "Improvement",

@@ -23,7 +23,7 @@ from customers.models import Customer, CustomerStatus, VisitMethod
 from customers.selectors import customers_visible_to
 from markets.selectors import checks_between, last_checks_before
 
-from ..models import Cycle, MarketingAction, Visit
+from ..models import ClientWrite, Cycle, MarketingAction, SyncOutcome, Visit
 from .cycles import cycle_rows
 
 CHECK_KINDS = ("shelf", "inventory", "price")
@@ -201,4 +201,13 @@ def log_page(
         "actions": log_actions(cycle=cycle, customer_id=customer.pk),
         "sku_rows": rows,
         "duration": duration_text(visit.seconds if visit else None),
+        "sync_notes": log_sync_notes(visit=visit),
     }
+
+
+def log_sync_notes(*, visit: Visit | None) -> list[ClientWrite]:
+    """What the offline queue could not apply as it was and kept as notes on the visit
+    (``cycle.services.sync``: a mark on an action removed from the plan meanwhile)."""
+    if visit is None:
+        return []
+    return list(visit.client_writes.filter(outcome=SyncOutcome.KEPT).order_by("received_at"))

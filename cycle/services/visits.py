@@ -299,9 +299,15 @@ def _observed_at(visit: Visit) -> dt.datetime:
 
 
 def action_mark(
-    *, action: MarketingAction, by: User, done: bool, visit: Visit | None = None
+    *,
+    action: MarketingAction,
+    by: User,
+    done: bool,
+    visit: Visit | None = None,
+    at: dt.datetime | None = None,
 ) -> MarketingAction:
-    """Mark an action done (★) or not yet (back to ☆, or ● for a temporary task)."""
+    """Mark an action done (★) or not yet (back to ☆, or ● for a temporary task); ``at``
+    is when (the tap on the device, ``cycle.services.sync.tap_time``), default now."""
     with transaction.atomic():
         locked = execution_lock(cycle=action.cycle, by=by)
         action = MarketingAction.objects.select_for_update().get(pk=action.pk, cycle=locked)
@@ -312,7 +318,7 @@ def action_mark(
         ):
             raise PermissionDenied
         if done:
-            action.done_at = action.done_at or timezone.now()
+            action.done_at = action.done_at or at or timezone.now()
             action.done_visit = visit or action.done_visit
         else:
             action.done_at, action.done_visit = None, None

@@ -12,6 +12,8 @@ answers 404 to whoever may not see the visit's work, and streams the file from i
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
@@ -29,7 +31,7 @@ from ..selectors.photos import photo_get, visit_photos
 from ..selectors.visit_log import log_visit
 from ..services import NotAllowedNow, shelf_photo_add, shelf_photo_delete
 from .common import refused_now
-from .visits import _log_target
+from .visits import QUEUE_HEADER, _log_target, _queue_refused
 
 PARTIAL = "cycle/_shelf_photos.html#photos"
 # files one plain POST may carry (a phone's picker with "multiple"); the script sends one each
@@ -68,6 +70,8 @@ def add(request, date: str, customer_id: int):
             )
             added += 1
         except NotAllowedNow as exc:
+            if request.headers.get(QUEUE_HEADER) == "1":  # from the device queue: kept there
+                return _queue_refused(" ".join(exc.messages))
             return refused_now(request, exc, page)
         except ValidationError as exc:
             name = upload.name if len(files) > 1 else ""
@@ -92,7 +96,13 @@ def add(request, date: str, customer_id: int):
         "photo_errors": errors,
         "photo_saved": saved,
     }
-    return render(request, PARTIAL, context)
+    response = render(request, PARTIAL, context)
+    # what became of it, for the device queue (static/js/offline.js): a replay of the same
+    # client_id answers like the first upload — the service returned the photo it made
+    response["X-Sync"] = "refused" if errors and not added else "applied"
+    if errors:
+        response["X-Sync-Message"] = quote(" ".join(errors))
+    return response
 
 
 def _file(photo, field: str):

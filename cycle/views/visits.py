@@ -13,15 +13,18 @@ whole save is rolled back and the page comes back with every error and everythin
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -59,6 +62,13 @@ from ..services import (
     visit_record_market_info,
     visit_refusal,
     visit_update,
+)
+from ..services.sync import (
+    KEPT,
+    client_write_applied,
+    client_write_once,
+    client_write_record,
+    tap_time,
 )
 from .common import refusal, refused_now, url_date
 
@@ -173,6 +183,9 @@ def _log_context(cycle, customer, visit, date, **extra) -> dict:
         "photos": visit_photos(visit=visit),
         "photo_accept": ACCEPT,
         "location_enabled": settings.VISIT_LOCATION_ENABLED,
+        # the whole-page form's id: a second submit of the same form (a double tap, the
+        # browser's resend) changes nothing (cycle.services.sync)
+        "page_client_id": uuid.uuid4(),
         **extra,
     }
 
@@ -214,6 +227,7 @@ def _save_page(request, cycle, customer, date):
     op = data.get("op", "save")
     errors: dict[str, str] = {}
     closed = False
+    client_id = _uuid_or_none(data.get("client_id", ""))
 
     def attempt(key: str, write) -> None:
         nonlocal closed
@@ -226,6 +240,9 @@ def _save_page(request, cycle, customer, date):
     try:
         with transaction.atomic():
             visit = visit_open(customer_id=customer.pk, by=request.user, date=date)
+            if client_id and client_write_applied(by=request.user, client_id=client_id):
+                changed, task, op = [], "", "save"  # sent twice: saved the first time
+                data = {}
             for name in changed:
                 attempt(name, lambda n=name: _save_field(visit, request.user, n, typed[n]))
             if task or op == "task":  # "添加" with nothing typed says what is missing
@@ -233,9 +250,18 @@ def _save_page(request, cycle, customer, date):
             if data.get("mark"):
                 attempt("mark", lambda: _mark(cycle, customer, visit, request.user, data["mark"]))
             if op in ("checkin", "checkout"):
-                attempt("times", lambda: _stamp(visit, request.user, op, data))
+                attempt("times", lambda: _stamp(visit, request.user, op, data=data))
             if errors:
                 transaction.set_rollback(True)
+            elif client_id and (changed or task or data.get("mark") or op != "save"):
+                client_write_record(
+                    visit=visit,
+                    by=request.user,
+                    client_id=client_id,
+                    field="page",
+                    value="",
+                    tapped_at=None,
+                )
     except ValidationError as exc:  # the month was closed meanwhile
         return _refused_page(request, cycle, customer, date, exc)
     if not errors:
@@ -261,19 +287,19 @@ def _save_field(visit, user, name: str, value: str) -> None:
         visit_record_check(visit=visit, by=user, kind=kind, sku_id=sku_id, value=value)
 
 
-def _mark(cycle, customer, visit, user, value: str):
+def _mark(cycle, customer, visit, user, value: str, at=None):
     """``"<action id>:1"`` marks the action done (★), ``":0"`` undoes it."""
     pk, _sep, done = value.partition(":")
     if not pk.isdigit() or done not in ("0", "1"):
         raise ValidationError(_("无法识别的操作，请刷新页面后重试。"))
     action = log_action(cycle=cycle, customer_id=customer.pk, pk=int(pk))
-    return action_mark(action=action, by=user, done=done == "1", visit=visit)
+    return action_mark(action=action, by=user, done=done == "1", visit=visit, at=at)
 
 
-def _stamp(visit, user, op: str, data=None):
+def _stamp(visit, user, op: str, at=None, data=None):
     if op == "checkin":
-        return visit_check_in(visit=visit, by=user, position=_position(data))
-    return visit_check_out(visit=visit, by=user)
+        return visit_check_in(visit=visit, by=user, at=at, position=_position(data))
+    return visit_check_out(visit=visit, by=user, at=at)
 
 
 def _position(data) -> Position | None:
@@ -287,6 +313,9 @@ def _position(data) -> Position | None:
 
 
 FIELD_OPS = ("checkin", "checkout", "mark", "task")
+# a request sent from the device's offline queue (static/js/offline.js) carries this header:
+# a refusal of the month's state is answered to the queue, not by reloading the page
+QUEUE_HEADER = "X-Sync-Queue"
 
 
 @allowed_if(has_role)
@@ -297,29 +326,53 @@ def log_field(request, date: str, customer_id: int, name: str):
     htmx swaps only 2xx answers (and django-htmx's debug script replaces the whole page on a
     400), so a wrong input is a 200 whose partial carries the message beside the field; the
     no-JS form (``log``) answers 400/409. A write the month's state refuses (closed meanwhile
-    in another tab) reloads the whole page, read-only, with the reason (``refused_now``)."""
+    in another tab) reloads the whole page, read-only, with the reason (``refused_now``).
+
+    With ``client_id`` (and ``tapped_at``, the device's time of the tap) the write is
+    applied once for that id (``cycle.services.sync``); the answer says what became of it in
+    the ``X-Sync`` header: applied, replayed, kept (as a note on the visit) or refused
+    (with ``X-Sync-Message``, URL-encoded)."""
     if name not in FIELD_OPS and name not in TEXT_FIELDS and check_field(name) is None:
         raise Http404("no such field")
     date, customer, cycle = _log_target(request, date, customer_id)
     value = request.POST.get(name, "")
-    error, visit, result = "", None, None
+    queued = request.headers.get(QUEUE_HEADER) == "1"
+    error, visit, result, synced = "", None, None, None
     try:
+        client_id, tapped_at = _sync_fields(request.POST)
         # the first field saved creates the visit; a refused one creates nothing
         with transaction.atomic():
             visit = visit_open(customer_id=customer.pk, by=request.user, date=date)
             cycle = visit.cycle
+            user = request.user
+            synced = client_write_once(
+                visit=visit,
+                by=user,
+                client_id=client_id,
+                field=name,
+                value=value,
+                tapped_at=tapped_at,
+                kept_note=_kept_note(cycle, customer, name, value),
+                write=lambda: _write_field(
+                    cycle,
+                    customer,
+                    visit,
+                    user,
+                    name,
+                    value,
+                    tap_time(tapped_at=tapped_at),
+                    request.POST,
+                ),
+            )
+            result = synced.result
             if name in ("checkin", "checkout"):
-                visit = _stamp(visit, request.user, name, request.POST)
-            elif name == "mark":
-                result = _mark(cycle, customer, visit, request.user, value)
-            elif name == "task":
-                result = temporary_task_add(visit=visit, by=request.user, text=value)
-            else:
-                _save_field(visit, request.user, name, value)
+                visit.refresh_from_db()
     except ValidationError as exc:
         # the month closed or the action removed meanwhile: the page is stale. Checking out
         # before checking in is a slip on this very page: told beside the buttons
         if isinstance(exc, NotAllowedNow) and exc.code != "not_checked_in":
+            if queued:
+                return _queue_refused(" ".join(exc.messages))
             page = reverse("visits:log", args=[date.isoformat(), customer.pk])
             return refused_now(request, exc, page)
         error = refusal(exc)[0]
@@ -328,7 +381,78 @@ def log_field(request, date: str, customer_id: int, name: str):
         if error:
             messages.error(request, error)
         return redirect("visits:log", date.isoformat(), customer.pk)
-    return _field_partial(request, name, value, error, date, customer, cycle, visit, result)
+    state = "refused" if error or synced is None else synced.state
+    if state == KEPT:
+        error = synced.note  # shown beside the action, and on the visit from now on
+    response = _field_partial(request, name, value, error, date, customer, cycle, visit, result)
+    response["X-Sync"] = state
+    if error:
+        response["X-Sync-Message"] = quote(error)
+    return response
+
+
+def _sync_fields(data) -> tuple[uuid.UUID | None, dt.datetime | None]:
+    """The queue's ``client_id`` and ``tapped_at`` (ISO 8601; without an offset it is the
+    local time), each optional; malformed ones are refused."""
+    raw_id, raw_at = data.get("client_id", "").strip(), data.get("tapped_at", "").strip()
+    client_id = _uuid_or_none(raw_id)
+    if raw_id and client_id is None:
+        raise ValidationError(_("无法识别的同步编号，请刷新页面后重试。"))
+    tapped_at = None
+    if raw_at:
+        try:
+            tapped_at = parse_datetime(raw_at)
+        except ValueError:
+            tapped_at = None
+        if tapped_at is None:
+            raise ValidationError(_("无法识别的操作时间，请刷新页面后重试。"))
+        if timezone.is_naive(tapped_at):
+            tapped_at = timezone.make_aware(tapped_at)
+    return client_id, tapped_at
+
+
+def _uuid_or_none(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def _write_field(cycle, customer, visit, user, name: str, value: str, at: dt.datetime, data=None):
+    if name in ("checkin", "checkout"):
+        return _stamp(visit, user, name, at, data)
+    if name == "mark":
+        return _mark(cycle, customer, visit, user, value, at)
+    if name == "task":
+        return temporary_task_add(visit=visit, by=user, text=value)
+    return _save_field(visit, user, name, value)
+
+
+def _kept_note(cycle, customer, name: str, value: str) -> str:
+    """What a queued mark on an action removed meanwhile becomes: a note on the visit."""
+    if name != "mark":
+        return ""
+    action = _action_or_none(cycle, customer, value)
+    if action is None:
+        return ""
+    if value.endswith(":1"):
+        text = _(
+            "离线时标记完成（★）的动作“%(text)s”已从计划中删除，未计为完成："
+            "作为备注保留在本次拜访。"
+        )
+    else:
+        text = _("离线时撤销完成的动作“%(text)s”已从计划中删除：作为备注保留在本次拜访。")
+    return text % {"text": action.text}
+
+
+def _queue_refused(message: str) -> HttpResponse:
+    """The month's state refuses a queued write: the device keeps it as 未能同步."""
+    return HttpResponse(
+        message,
+        status=409,
+        content_type="text/plain; charset=utf-8",
+        headers={"X-Sync": "refused", "X-Sync-Message": quote(message)},
+    )
 
 
 def _field_partial(request, name, value, error, date, customer, cycle, visit, result):

@@ -155,6 +155,8 @@
         }
       }
       document.addEventListener("htmx:afterRequest", after);
+      // offline (static/js/offline.js): the device queue took it, no request is made now
+      target.addEventListener("sync:queued", done, { once: true });
       setTimeout(done, 120000);
       if (target.requestSubmit) {
         target.requestSubmit();

@@ -88,6 +88,14 @@
   }
   form.addEventListener("input", onEdit);
   form.addEventListener("change", onEdit);
+  // queued by static/js/offline.js: the device's queue holds these values now
+  form.addEventListener("sync:queued", function (event) {
+    (event.detail.entries || []).forEach(function (entry) {
+      if (typeof entry[1] === "string") {
+        forget(entry[0], entry[1]);
+      }
+    });
+  });
 
   // Enter in a one-line field saves that field (or adds the task), not the whole form
   form.addEventListener("keydown", function (event) {
@@ -143,6 +151,9 @@
 
   function failed(event, text) {
     var elt = event.detail.elt;
+    if (elt && elt.syncItem) {
+      return; // static/js/offline.js has queued it on the device: sent when back online
+    }
     if (elt && elt.hasAttribute("data-retry")) {
       pending.add(elt);
       say(text, "trouble");
