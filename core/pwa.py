@@ -27,6 +27,8 @@ SHELL = (
     "js/behaviours.js",
     "js/offline.js",
     "js/visit_log.js",
+    "js/shelf_photos.js",
+    "js/visit_location.js",
     "django_htmx/htmx-2.min.js",
     "img/favicon.svg",
     "img/icon-192.png",

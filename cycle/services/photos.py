@@ -96,6 +96,7 @@ def shelf_photo_add(
     is refused, the visit is full, or the month is closed (NotAllowedNow)."""
     client_id = parse_client_id(client_id)
     if (done := _replayed(by, client_id, customer_id, date)) is not None:
+        done.replayed = True  # the caller may say so (the device queue's X-Sync answer)
         return done
     if upload is None:
         raise ValidationError({"photo": _("请选择或拍摄一张照片。")})

@@ -51,7 +51,7 @@ def add(request, date: str, customer_id: int):
     page = reverse("visits:log", args=[date.isoformat(), customer.pk]) + "#photos"
     files = request.FILES.getlist("photo")
     errors: list[str] = []
-    added = 0
+    added = replayed = 0
     if not files:
         errors.append(_("请选择或拍摄一张照片。"))
     elif len(files) > MAX_FILES_PER_POST:
@@ -60,7 +60,7 @@ def add(request, date: str, customer_id: int):
     one = len(files) == 1  # a client_id names one upload
     for upload in files:
         try:
-            shelf_photo_add(
+            photo = shelf_photo_add(
                 customer_id=customer.pk,
                 date=date,
                 by=request.user,
@@ -69,6 +69,7 @@ def add(request, date: str, customer_id: int):
                 tapped_at=request.POST.get("tapped_at") if one else None,
             )
             added += 1
+            replayed += getattr(photo, "replayed", False)
         except NotAllowedNow as exc:
             if request.headers.get(QUEUE_HEADER) == "1":  # from the device queue: kept there
                 return _queue_refused(" ".join(exc.messages))
@@ -99,7 +100,10 @@ def add(request, date: str, customer_id: int):
     response = render(request, PARTIAL, context)
     # what became of it, for the device queue (static/js/offline.js): a replay of the same
     # client_id answers like the first upload — the service returned the photo it made
-    response["X-Sync"] = "refused" if errors and not added else "applied"
+    if errors and not added:
+        response["X-Sync"] = "refused"
+    else:
+        response["X-Sync"] = "replayed" if replayed == added else "applied"
     if errors:
         response["X-Sync-Message"] = quote(" ".join(errors))
     return response

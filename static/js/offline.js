@@ -373,8 +373,9 @@
       if (elt && form) { // visit_log.js: the device holds it now, its local copy can go
         form.dispatchEvent(new CustomEvent("sync:queued", { detail: { entries: item.entries } }));
       }
-      if (elt && elt !== form && elt.dispatchEvent) { // e.g. the photo form: its next upload
-        elt.dispatchEvent(new CustomEvent("sync:queued", { bubbles: true }));
+      if (elt && elt.dispatchEvent && !(form && form.contains(elt))) {
+        // a form of its own (the photos'): it may send its next upload
+        elt.dispatchEvent(new CustomEvent("sync:queued", { detail: { entries: item.entries } }));
       }
       return render();
     }).then(function () {

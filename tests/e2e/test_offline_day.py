@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from core.months import month_start
-from cycle.models import ClientWrite, MarketingAction, PlanStatus, Visit
+from cycle.models import ClientWrite, MarketingAction, PlanStatus, ShelfPhoto, Visit
 from cycle.views import visits as visits_views
 from markets.models import InventoryCheck, PriceCheck, ShelfCheck
 from tests.factories import (
@@ -44,11 +44,16 @@ ITEMS_JS = """() => window.syncQueue.items().then((items) => items
   .map((i) => ({field: i.field, tapped_at: i.tapped_at, url: i.url,
                 entries: i.entries.filter((e) => typeof e[1] === "string")})))"""
 
+# the queue as the device holds it, files included, kept in the page to send again later
+KEEP_JS = """() => window.syncQueue.items().then((items) => {
+  window.keptItems = items.sort((a, b) => a.seq - b.seq);
+})"""
+
 # the queue sent again by hand, as a device would after losing the answers
-REPLAY_JS = """async (items) => {
+REPLAY_JS = """async () => {
   const token = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
   const states = [];
-  for (const item of items) {
+  for (const item of window.keptItems) {
     const body = new FormData();
     item.entries.forEach(([name, value]) => body.append(name, value));
     const response = await fetch(item.url, {method: "POST", body, headers: {
@@ -99,6 +104,18 @@ def _at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
+def _photo() -> bytes:
+    """A 2400 × 1800 JPEG with detail in it (the phone shrinks it before it is queued)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.effect_noise((2400, 1800), 60).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
 def test_a_day_recorded_offline_reaches_the_server_once_with_the_tap_times(sign_in, day):
     customer, action, sku = day["customer"], day["action"], day["sku"]
     cm = sign_in("cm", width=PHONE)
@@ -136,8 +153,14 @@ def test_a_day_recorded_offline_reaches_the_server_once_with_the_tap_times(sign_
     expect(line).to_contain_text("待同步 3 条")
     expect(page.locator(f"#st-shelf_{sku.pk} .sync-badge")).to_be_visible()
 
-    page.locator("#times button", has_text="离店签离").click()
+    # a shelf photo from the camera input: shrunk on the phone, queued with its file
+    page.locator("[data-photo-form] input[type=file]").first.set_input_files(
+        {"name": "shelf.jpg", "mimeType": "image/jpeg", "buffer": _photo()}
+    )
     expect(line).to_contain_text("待同步 4 条")
+
+    page.locator("#times button", has_text="离店签离").click()
+    expect(line).to_contain_text("待同步 5 条")
     expect(line).to_contain_text("离线")
 
     # a page the day did not keep answers that it is offline; the visit page, opened again
@@ -146,13 +169,16 @@ def test_a_day_recorded_offline_reaches_the_server_once_with_the_tap_times(sign_
     page.goto("/feed/")
     expect(page.locator("h1")).to_have_text("当前离线")
     page.goto(visit_url)
-    expect(line).to_contain_text("待同步 4 条")
+    expect(line).to_contain_text("待同步 5 条")
     expect(page.locator(f"#act-{action.pk} .sync-badge")).to_be_visible()
     expect(page.locator("#times dd").nth(1).locator(".sync-badge")).to_be_visible()
     expect(page.locator(f'input[name="shelf_{sku.pk}"][value="1"]')).to_be_checked()
 
     items = page.evaluate(ITEMS_JS)
-    assert [i["field"] for i in items] == ["checkin", "mark", f"shelf_{sku.pk}", "checkout"]
+    fields = ["checkin", "mark", f"shelf_{sku.pk}", "", "checkout"]  # "": the photo
+    assert [i["field"] for i in items] == fields
+    assert items[3]["url"].endswith("/photos/")
+    page.evaluate(KEEP_JS)  # the queue with its files, to send again once it is gone
     assert not Visit.objects.exists(), "nothing reaches the server while offline"
 
     # --- back online: the queue is sent, the indicator counts down -------------------------
@@ -178,7 +204,11 @@ def test_a_day_recorded_offline_reaches_the_server_once_with_the_tap_times(sign_
         (customer.pk, sku.pk, True)
     ]
     assert not InventoryCheck.objects.exists() and not PriceCheck.objects.exists()
-    assert ClientWrite.objects.count() == 4
+    assert ClientWrite.objects.count() == 4  # the photo is recorded by its own client_id
+    photo = ShelfPhoto.objects.get()
+    assert photo.visit_id == visit.pk and photo.taken_at == taps[""] < back_online
+    assert str(photo.client_id) == dict(items[3]["entries"])["client_id"]
+    assert photo.width <= 1600 and photo.bytes <= 300 * 1024
     # the page now shows what the server has
     expect(page.locator(".sync-badge")).to_have_count(0)
     expect(page.locator("#times")).to_contain_text(
@@ -187,11 +217,12 @@ def test_a_day_recorded_offline_reaches_the_server_once_with_the_tap_times(sign_
 
     # --- the same queue once more: nothing changes -----------------------------------------
     before = Visit.objects.values().get()
-    states = page.evaluate(REPLAY_JS, items)
-    assert states == ["200 replayed"] * 4
+    states = page.evaluate(REPLAY_JS)
+    assert states == ["200 replayed"] * 5
     assert Visit.objects.values().get() == before
     assert MarketingAction.objects.get(pk=action.pk).done_at == taps["mark"]
     assert ShelfCheck.objects.count() == 1 and ClientWrite.objects.count() == 4
+    assert ShelfPhoto.objects.count() == 1
     assert _real_errors(cm) == []
 
 
