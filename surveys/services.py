@@ -47,7 +47,9 @@ def response_record(
     with transaction.atomic():
         # the customer row is the lock: two answers of one customer go one after the other
         customer = (
-            Customer.objects.select_for_update().select_related("manager__team").get(pk=customer.pk)
+            Customer.objects.select_for_update(of=("self",))
+            .select_related("manager__team")
+            .get(pk=customer.pk)
         )
         if channel == Channel.CALLBACK:
             _check_callback(survey=survey, customer=customer, by=by)
