@@ -6,6 +6,7 @@ answered to the queue (409, 未能同步) rather than by reloading the page. The
 (no JS) still saves, once per form. And the installable app: the service worker and the
 manifest, served by the application."""
 
+# ruff: noqa: F811  (the visit log's fixtures, imported from test_visit_log)
 import datetime as dt
 import json
 import uuid
@@ -20,40 +21,10 @@ from core.months import day_bounds, month_start
 from cycle.models import ClientWrite, MarketingAction, PlanStatus, SyncOutcome, Visit
 from cycle.services.sync import CLOCK_SKEW
 from markets.models import ShelfCheck
-from tests.factories import CycleFactory, MarketingActionFactory, SkuFactory, VisitFactory
+from tests.factories import CycleFactory, VisitFactory
+from tests.test_visit_log import HTMX, html, log, today  # noqa: F401  (shared fixtures)
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 QUEUE = {"HTTP_HX_REQUEST": "true", "HTTP_X_SYNC_QUEUE": "1"}
-
-
-def html(response) -> str:
-    return response.content.decode()
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
-def log(client, two_teams, today):
-    a1 = two_teams["cm"]["a1"]
-    customer = two_teams["customers"]["a1"]
-    cycle = CycleFactory(manager=a1, month=month_start(today))
-    sku = SkuFactory(is_key_brand=True, name="云烟(紫)")
-    action = MarketingActionFactory(cycle=cycle, customer=customer, text="推荐云烟(紫)上柜")
-    client.force_login(a1)
-    url = f"/visits/{today.isoformat()}/{customer.pk}/"
-    return {
-        "client": client,
-        "a1": a1,
-        "customer": customer,
-        "cycle": cycle,
-        "sku": sku,
-        "action": action,
-        "url": url,
-        "field": lambda name: f"{url}save/{name}/",
-    }
 
 
 def queued(log, name, data=None, *, at=None, cid=None, headers=QUEUE):
