@@ -44,7 +44,7 @@ FORMATS = ["JPEG", "PNG", "WEBP"]
 _STRICT_LOADING = threading.Lock()
 
 try:  # optional: pip install -e ".[heic]"
-    from pillow_heif import register_heif_opener
+    from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - depends on the installation
     HEIF_SUPPORTED = False
 else:

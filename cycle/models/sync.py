@@ -34,7 +34,7 @@ class ClientWrite(models.Model):
     value = models.TextField(_("内容"), blank=True)
     tapped_at = models.DateTimeField(_("设备操作时间"), null=True, blank=True)
     outcome = models.CharField(
-        _("结果"), max_length=16, choices=SyncOutcome.choices, default=SyncOutcome.APPLIED
+        _("结果"), max_length=16, choices=SyncOutcome, default=SyncOutcome.APPLIED
     )
     note = models.TextField(_("备注"), blank=True)
     received_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
