@@ -83,7 +83,13 @@ def _empty_world() -> World:
     today = timezone.localdate()
     cycle = w.actions["own"].cycle
     PlannedVisit.objects.create(cycle=cycle, customer=own, date=today)
-    Visit.objects.create(cycle=cycle, customer=own, date=today, checked_in_at=timezone.now())
+    # checked in, not out (the world's shelf photo may have opened today's visit already)
+    Visit.objects.update_or_create(
+        cycle=cycle,
+        customer=own,
+        date=today,
+        defaults={"checked_in_at": timezone.now(), "checked_out_at": None},
+    )
     guidance_post(manager=w.managers["own"], by=w.users["mm"], text="注意预测偏差")
     return w
 
