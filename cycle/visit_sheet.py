@@ -2,12 +2,12 @@
 takes on the day's round — per customer the planned actions with a box to tick, the key SKUs
 to check with the last inventory and retail price seen there, and room for notes.
 
-Everything is fetched for all of the sheet's customers at once: a day of 30 customers costs
-the same handful of queries as a day of 3 (the last checks cost two queries per day printed,
-so a week costs at most 14 of them).
+Everything is fetched for all of the sheet's customers and days at once: a week of 150
+customers costs the same dozen queries as a day of 3.
 
 Which customers a day holds, and in which order, is the day's list of ``cycle.selectors.today``
-(``today_customers``): the sheet prints what the day's page shows, in the same route order."""
+(``today_customers``; ``today_lists`` for several days): the sheet prints what the day's page
+shows, in the same route order."""
 
 from __future__ import annotations
 
@@ -34,12 +34,12 @@ from core.months import add_months, day_bounds, month_start
 from core.pdf import FONTS, NO_FETCHING, collecting_once
 from core.workdays import calendar_days
 from customers.models import Customer
-from markets.selectors import last_checks_before, skus_ordered_by_customer
+from markets.selectors import last_checks_before_each, skus_ordered_by_customer
 from surveys.links import CustomerLink, customer_links
 
 from .models import Cycle, MarketingAction
 from .selectors import plan_for
-from .selectors.today import today_customers
+from .selectors.today import today_lists
 
 # Six SKUs a customer, two to a printed line (three lines): room for the SKUs the actions name
 # and the key SKUs the customer sells most, and small enough for about ten customers a page.
@@ -200,7 +200,7 @@ def sheet_data(
     dates = sorted(set(dates))
     if any(month_start(d) != cycle.month for d in dates):
         raise ValueError("every date must be in the cycle's month")
-    lists = [today_customers(cycle=cycle, date=date) for date in dates]
+    lists = today_lists(cycle=cycle, dates=dates)
     if arranged_only:
         for day in lists:
             if not day.by_plan:
@@ -212,27 +212,31 @@ def sheet_data(
     skus, sold = _skus(cycle, customer_ids, action_sku_ids)
     # the period open on the first day (periods are whole months, so on every day)
     links = customer_links(customer_ids=customer_ids, day=dates[0])
+    starts = {day.date: day_bounds(day.date)[0] for day in lists}
+    open_actions = {
+        day.date: {
+            e.customer.pk: [a for a in e.actions if _open_at(a, starts[day.date])]
+            for e in day.entries
+        }
+        for day in lists
+    }
+    chosen = {
+        date: {pk: _chosen_skus(actions, sold.get(pk, []), skus) for pk, actions in day.items()}
+        for date, day in open_actions.items()
+    }
+    last = last_checks_before_each(
+        customer_ids=customer_ids,
+        sku_ids=sorted({s.pk for day in chosen.values() for c in day.values() for s in c}),
+        befores=list(starts.values()),
+    )
     days = []
     for day in lists:
-        start = day_bounds(day.date)[0]
-        open_actions = {
-            e.customer.pk: [a for a in e.actions if _open_at(a, start)] for e in day.entries
-        }
-        chosen = {
-            pk: _chosen_skus(actions, sold.get(pk, []), skus)
-            for pk, actions in open_actions.items()
-        }
-        last = last_checks_before(
-            customer_ids=list(open_actions),
-            sku_ids=sorted({s.pk for chosen_skus in chosen.values() for s in chosen_skus}),
-            before=start,
-        )
         customers = [
             SheetCustomer(
                 number,
                 e.customer,
-                open_actions[e.customer.pk],
-                _cells(chosen, e.customer, last),
+                open_actions[day.date][e.customer.pk],
+                _cells(chosen[day.date], e.customer, last[starts[day.date]]),
                 links.get(e.customer.pk),
             )
             for number, e in enumerate(day.entries, start=1)
