@@ -54,8 +54,11 @@ SKU_FONT_PT = 7
 FIELD_EMS = FIELD_MM / (SKU_FONT_PT * 25.4 / 72) - 0.3  # 9.4 em of the SKU lines' font
 # a SKU name longer than this many half-width columns (a Chinese character takes two) is cut
 NAME_COLUMNS = 16
-# the space to write the inventory or the price in
-BLANK = "_" * 8
+# the space to write the inventory or the price in (or a SKU's name): fullwidth low lines, a
+# glyph to 1 em where "_" takes half an em: the same line drawn with half the glyphs (each
+# glyph is shaped, measured and written one by one: a city week had 15,000 "_" of its
+# 52,000 characters)
+BLANK = "＿" * 5
 # "the key SKUs the customer sells" = ordered in these last full months before the sheet's
 ORDER_MONTHS = 3
 
@@ -72,8 +75,8 @@ class SkuCheck:
 
     @property
     def fields(self) -> list[str]:
-        """``□name``, ``库存________``, ``价格________``, ``上次 7条/262.5元``."""
-        name = _cut(self.sku.name, NAME_COLUMNS) if self.sku else "_" * 10
+        """``□name``, ``库存＿＿＿＿＿``, ``价格＿＿＿＿＿``, ``上次 7条/262.5元``."""
+        name = _cut(self.sku.name, NAME_COLUMNS) if self.sku else BLANK
         last = []
         if self.inventory is not None:
             last.append(_("%(n)s条") % {"n": self.inventory})

@@ -163,11 +163,11 @@ def test_two_skus_share_a_line_only_when_their_fields_fit():
     long = SkuCheck(SimpleNamespace(name="云烟(紫)"), inventory=1200, price=Decimal("1262.5"))
     customer = SheetCustomer(1, None, [], [seen, SkuCheck(), long, seen, SkuCheck()])
     lines = [line.split("\t") for line in customer.sku_lines.split("\n")]
-    seen_fields = ["□中华(硬)", "库存________", "价格________", "上次 8条/255元"]
-    blank_fields = ["□__________", "库存________", "价格________", ""]
+    seen_fields = ["□中华(硬)", "库存＿＿＿＿＿", "价格＿＿＿＿＿", "上次 8条/255元"]
+    blank_fields = ["□＿＿＿＿＿", "库存＿＿＿＿＿", "价格＿＿＿＿＿", ""]
     assert lines == [
         seen_fields + blank_fields,
-        ["□云烟(紫)", "库存________", "价格________", "上次 1200条/1262.5元"],
+        ["□云烟(紫)", "库存＿＿＿＿＿", "价格＿＿＿＿＿", "上次 1200条/1262.5元"],
         seen_fields + blank_fields,
     ]
 
