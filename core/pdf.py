@@ -24,11 +24,13 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-# The documents (these and the visit sheet, cycle/visit_sheet.py) load nothing (no images, no
-# external styles): one fetcher that may fetch nothing, made once, instead of WeasyPrint's
-# default one built (with the system's TLS certificates, about 0.1 s) for every document;
-# likewise one font configuration (fontconfig's view of the system fonts) per process.
-NO_FETCHING = URLFetcher(allowed_protocols=())
+# The documents (these and the visit sheet, cycle/visit_sheet.py) load nothing (no external
+# images or styles; an image they carry, the visit sheet's QR codes, is a data: URL in the
+# document itself): one fetcher that may fetch nothing but data: URLs, made once, instead of
+# WeasyPrint's default one built (with the system's TLS certificates, about 0.1 s) for every
+# document; likewise one font configuration (fontconfig's view of the system fonts) per
+# process.
+NO_FETCHING = URLFetcher(allowed_protocols=("data",))
 FONTS = FontConfiguration()
 
 

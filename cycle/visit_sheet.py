@@ -378,7 +378,8 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 7
 .i { width: 25%; }
 .a { width: 50%; }
 .t { width: 25%; color: #555; }
-.t svg.qr { float: right; width: 15mm; height: 15mm; margin: 0 0 0 1mm; }
+.t img.qr { float: right; width: 15mm; height: 15mm; margin: 0 0 0 1mm;
+           image-rendering: pixelated; }
 .i::first-line { font-size: 9.5pt; }  /* the number and the name */
 .heads > .i::first-line { font-size: 7pt; }
 .s { border-top: 0.4pt solid #aaa; padding: 0.4mm 0 0 0.5mm; white-space: pre;
