@@ -31,7 +31,7 @@ from accounts.models import User
 from brands.models import Sku
 from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
-from core.pdf import FONTS, NO_FETCHING, collecting_once
+from core.pdf import FONTS, NO_FETCHING, collecting_once, image_cache
 from core.workdays import calendar_days
 from customers.models import Customer
 from markets.selectors import last_checks_before_each, skus_ordered_by_customer
@@ -343,7 +343,7 @@ def sheet_html(sheet: Sheet) -> str:
 def sheet_document(html: str) -> Document:
     """The sheet's laid-out pages: HTML parsed, styled and laid out, ready to write."""
     return HTML(string=html, url_fetcher=NO_FETCHING).render(
-        font_config=FONTS, stylesheets=[_STYLE]
+        font_config=FONTS, stylesheets=[_STYLE], cache=image_cache()
     )
 
 
@@ -351,10 +351,11 @@ def sheet_document(html: str) -> Document:
 # what changes from sheet to sheet (the days' page headers, the footer, in the user's
 # language) is in the template's <style>. A customer is one block: the customer, the actions
 # and the times/notes side by side (2, 4 and 2 of the line's 8 SKU fields wide, so they line
-# up with the SKU lines' fields), then the SKU lines. The column heads are a fixed box, which
-# WeasyPrint repeats on every page, in the top page margin. The bottom margin boxes have
-# fixed widths: with ``auto`` ones WeasyPrint measures their text's min- and max-content
-# widths on every page to share out the page's width.
+# up with the SKU lines' fields), then the SKU lines; a satisfaction QR sits in the times'
+# corner (placed, not floated: no float for every line to go around). The column heads are a
+# fixed box, which WeasyPrint repeats on every page, in the top page margin. The bottom margin
+# boxes have fixed widths: with ``auto`` ones WeasyPrint measures their text's min- and
+# max-content widths on every page to share out the page's width.
 _STYLE = CSS(
     string=Template("""
 @page {
@@ -378,8 +379,9 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 7
 .i { width: 25%; }
 .a { width: 50%; }
 .t { width: 25%; color: #555; }
-.t img.qr { float: right; width: 15mm; height: 15mm; margin: 0 0 0 1mm;
-           image-rendering: pixelated; }
+.t.q { position: relative; min-height: 16mm; padding-right: 17mm; }  /* room for the QR */
+.t.q > img { position: absolute; top: 0.5mm; right: 1.5mm; width: 15mm; height: 15mm;
+             image-rendering: pixelated; }
 .i::first-line { font-size: 9.5pt; }  /* the number and the name */
 .heads > .i::first-line { font-size: 7pt; }
 .s { border-top: 0.4pt solid #aaa; padding: 0.4mm 0 0 0.5mm; white-space: pre;
