@@ -14,6 +14,7 @@ Python's cycle collector waits until the PDF is written (``collecting_once``).""
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -24,12 +25,20 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-# The documents (these and the visit sheet, cycle/visit_sheet.py) load nothing (no images, no
-# external styles): one fetcher that may fetch nothing, made once, instead of WeasyPrint's
-# default one built (with the system's TLS certificates, about 0.1 s) for every document;
-# likewise one font configuration (fontconfig's view of the system fonts) per process.
-NO_FETCHING = URLFetcher(allowed_protocols=())
+# The documents (these and the visit sheet, cycle/visit_sheet.py) load nothing (no external
+# images or styles; an image they carry, the visit sheet's QR codes, is a data: URL in the
+# document itself): one fetcher that may fetch nothing but data: URLs, made once, instead of
+# WeasyPrint's default one built (with the system's TLS certificates, about 0.1 s) for every
+# document; likewise one font configuration (fontconfig's view of the system fonts) per
+# process.
+NO_FETCHING = URLFetcher(allowed_protocols=("data",))
 FONTS = FontConfiguration()
+# images read by WeasyPrint (decoded, converted to PDF streams), by URL, kept from one document
+# to the next in this thread: the visit sheet's QR codes are the same on every print of a
+# survey period (136 codes decoded: 80 ms of a week's sheet). Emptied when it grows past this
+# many entries (an image takes two or three; ~1 KB each for a QR code), between documents.
+IMAGE_CACHE_ENTRIES = 4096
+_IMAGES = threading.local()
 
 
 def render_pdf(template: str, context: dict, *, stylesheets: Sequence[CSS] = ()) -> bytes:
@@ -38,9 +47,17 @@ def render_pdf(template: str, context: dict, *, stylesheets: Sequence[CSS] = ())
     html = render_to_string(template, context)
     with collecting_once():
         document = HTML(string=html, url_fetcher=NO_FETCHING).render(
-            font_config=FONTS, stylesheets=list(stylesheets)
+            font_config=FONTS, stylesheets=list(stylesheets), cache=image_cache()
         )
         return document.write_pdf()
+
+
+def image_cache() -> dict:
+    """This thread's image cache for ``HTML.render(cache=…)``, emptied when too big."""
+    cache = getattr(_IMAGES, "cache", None)
+    if cache is None or len(cache) > IMAGE_CACHE_ENTRIES:
+        cache = _IMAGES.cache = {}
+    return cache
 
 
 def style(text: str) -> CSS:

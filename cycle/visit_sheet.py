@@ -2,12 +2,12 @@
 takes on the day's round — per customer the planned actions with a box to tick, the key SKUs
 to check with the last inventory and retail price seen there, and room for notes.
 
-Everything is fetched for all of the sheet's customers at once: a day of 30 customers costs
-the same handful of queries as a day of 3 (the last checks cost two queries per day printed,
-so a week costs at most 14 of them).
+Everything is fetched for all of the sheet's customers and days at once: a week of 150
+customers costs the same dozen queries as a day of 3.
 
 Which customers a day holds, and in which order, is the day's list of ``cycle.selectors.today``
-(``today_customers``): the sheet prints what the day's page shows, in the same route order."""
+(``today_customers``; ``today_lists`` for several days): the sheet prints what the day's page
+shows, in the same route order."""
 
 from __future__ import annotations
 
@@ -31,15 +31,15 @@ from accounts.models import User
 from brands.models import Sku
 from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
-from core.pdf import FONTS, NO_FETCHING, collecting_once
+from core.pdf import FONTS, NO_FETCHING, collecting_once, image_cache
 from core.workdays import calendar_days
 from customers.models import Customer
-from markets.selectors import last_checks_before, skus_ordered_by_customer
+from markets.selectors import last_checks_before_each, skus_ordered_by_customer
 from surveys.links import CustomerLink, customer_links
 
 from .models import Cycle, MarketingAction
 from .selectors import plan_for
-from .selectors.today import today_customers
+from .selectors.today import today_lists
 
 # Six SKUs a customer, two to a printed line (three lines): room for the SKUs the actions name
 # and the key SKUs the customer sells most, and small enough for about ten customers a page.
@@ -54,8 +54,11 @@ SKU_FONT_PT = 7
 FIELD_EMS = FIELD_MM / (SKU_FONT_PT * 25.4 / 72) - 0.3  # 9.4 em of the SKU lines' font
 # a SKU name longer than this many half-width columns (a Chinese character takes two) is cut
 NAME_COLUMNS = 16
-# the space to write the inventory or the price in
-BLANK = "_" * 8
+# the space to write the inventory or the price in (or a SKU's name): fullwidth low lines, a
+# glyph to 1 em where "_" takes half an em: the same line drawn with half the glyphs (each
+# glyph is shaped, measured and written one by one: a city week had 15,000 "_" of its
+# 52,000 characters)
+BLANK = "＿" * 5
 # "the key SKUs the customer sells" = ordered in these last full months before the sheet's
 ORDER_MONTHS = 3
 
@@ -72,8 +75,8 @@ class SkuCheck:
 
     @property
     def fields(self) -> list[str]:
-        """``□name``, ``库存________``, ``价格________``, ``上次 7条/262.5元``."""
-        name = _cut(self.sku.name, NAME_COLUMNS) if self.sku else "_" * 10
+        """``□name``, ``库存＿＿＿＿＿``, ``价格＿＿＿＿＿``, ``上次 7条/262.5元``."""
+        name = _cut(self.sku.name, NAME_COLUMNS) if self.sku else BLANK
         last = []
         if self.inventory is not None:
             last.append(_("%(n)s条") % {"n": self.inventory})
@@ -200,7 +203,7 @@ def sheet_data(
     dates = sorted(set(dates))
     if any(month_start(d) != cycle.month for d in dates):
         raise ValueError("every date must be in the cycle's month")
-    lists = [today_customers(cycle=cycle, date=date) for date in dates]
+    lists = today_lists(cycle=cycle, dates=dates)
     if arranged_only:
         for day in lists:
             if not day.by_plan:
@@ -212,27 +215,31 @@ def sheet_data(
     skus, sold = _skus(cycle, customer_ids, action_sku_ids)
     # the period open on the first day (periods are whole months, so on every day)
     links = customer_links(customer_ids=customer_ids, day=dates[0])
+    starts = {day.date: day_bounds(day.date)[0] for day in lists}
+    open_actions = {
+        day.date: {
+            e.customer.pk: [a for a in e.actions if _open_at(a, starts[day.date])]
+            for e in day.entries
+        }
+        for day in lists
+    }
+    chosen = {
+        date: {pk: _chosen_skus(actions, sold.get(pk, []), skus) for pk, actions in day.items()}
+        for date, day in open_actions.items()
+    }
+    last = last_checks_before_each(
+        customer_ids=customer_ids,
+        sku_ids=sorted({s.pk for day in chosen.values() for c in day.values() for s in c}),
+        befores=list(starts.values()),
+    )
     days = []
     for day in lists:
-        start = day_bounds(day.date)[0]
-        open_actions = {
-            e.customer.pk: [a for a in e.actions if _open_at(a, start)] for e in day.entries
-        }
-        chosen = {
-            pk: _chosen_skus(actions, sold.get(pk, []), skus)
-            for pk, actions in open_actions.items()
-        }
-        last = last_checks_before(
-            customer_ids=list(open_actions),
-            sku_ids=sorted({s.pk for chosen_skus in chosen.values() for s in chosen_skus}),
-            before=start,
-        )
         customers = [
             SheetCustomer(
                 number,
                 e.customer,
-                open_actions[e.customer.pk],
-                _cells(chosen, e.customer, last),
+                open_actions[day.date][e.customer.pk],
+                _cells(chosen[day.date], e.customer, last[starts[day.date]]),
                 links.get(e.customer.pk),
             )
             for number, e in enumerate(day.entries, start=1)
@@ -336,7 +343,7 @@ def sheet_html(sheet: Sheet) -> str:
 def sheet_document(html: str) -> Document:
     """The sheet's laid-out pages: HTML parsed, styled and laid out, ready to write."""
     return HTML(string=html, url_fetcher=NO_FETCHING).render(
-        font_config=FONTS, stylesheets=[_STYLE]
+        font_config=FONTS, stylesheets=[_STYLE], cache=image_cache()
     )
 
 
@@ -344,10 +351,11 @@ def sheet_document(html: str) -> Document:
 # what changes from sheet to sheet (the days' page headers, the footer, in the user's
 # language) is in the template's <style>. A customer is one block: the customer, the actions
 # and the times/notes side by side (2, 4 and 2 of the line's 8 SKU fields wide, so they line
-# up with the SKU lines' fields), then the SKU lines. The column heads are a fixed box, which
-# WeasyPrint repeats on every page, in the top page margin. The bottom margin boxes have
-# fixed widths: with ``auto`` ones WeasyPrint measures their text's min- and max-content
-# widths on every page to share out the page's width.
+# up with the SKU lines' fields), then the SKU lines; a satisfaction QR sits in the times'
+# corner (placed, not floated: no float for every line to go around). The column heads are a
+# fixed box, which WeasyPrint repeats on every page, in the top page margin. The bottom margin
+# boxes have fixed widths: with ``auto`` ones WeasyPrint measures their text's min- and
+# max-content widths on every page to share out the page's width.
 _STYLE = CSS(
     string=Template("""
 @page {
@@ -371,7 +379,9 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 7
 .i { width: 25%; }
 .a { width: 50%; }
 .t { width: 25%; color: #555; }
-.t svg.qr { float: right; width: 15mm; height: 15mm; margin: 0 0 0 1mm; }
+.t.q { position: relative; min-height: 16mm; padding-right: 17mm; }  /* room for the QR */
+.t.q > img { position: absolute; top: 0.5mm; right: 1.5mm; width: 15mm; height: 15mm;
+             image-rendering: pixelated; }
 .i::first-line { font-size: 9.5pt; }  /* the number and the name */
 .heads > .i::first-line { font-size: 7pt; }
 .s { border-top: 0.4pt solid #aaa; padding: 0.4mm 0 0 0.5mm; white-space: pre;

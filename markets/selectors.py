@@ -201,20 +201,36 @@ def last_checks_before(*, customer_ids, sku_ids, before: dt.datetime) -> dict[tu
     """(customer id, sku id) → the last ``inventory`` (cartons, with ``inventory_at``) and
     ``price`` (yuan, with ``price_at``) observed before ``before``: what the visit sheet
     prints for the manager to compare with. One query per kind, however many customers."""
-    out: dict[tuple, dict] = {}
+    return last_checks_before_each(customer_ids=customer_ids, sku_ids=sku_ids, befores=[before])[
+        before
+    ]
+
+
+def last_checks_before_each(
+    *, customer_ids, sku_ids, befores: list[dt.datetime]
+) -> dict[dt.datetime, dict[tuple, dict]]:
+    """``last_checks_before`` for each of ``befores`` at once (a week of visit sheets: one
+    query per kind, not one per kind and day): each pair's checks newest first, the first
+    one before each moment kept."""
+    out: dict[dt.datetime, dict[tuple, dict]] = {before: {} for before in befores}
+    if not befores:
+        return out
+    latest = max(befores)
     for key in ("inventory", "price"):
         model, field = CHECK_MODELS[key]
         rows = (
             model.objects.filter(
-                customer_id__in=customer_ids, sku_id__in=sku_ids, observed_at__lt=before
+                customer_id__in=customer_ids, sku_id__in=sku_ids, observed_at__lt=latest
             )
             .order_by("customer_id", "sku_id", "-observed_at", "-id")
             .values_list("customer_id", "sku_id", field, "observed_at")
         )
         for customer_id, sku_id, value, at in rows:
-            entry = out.setdefault((customer_id, sku_id), {})
-            if key not in entry:
-                entry[key], entry[f"{key}_at"] = value, at
+            for before in befores:
+                if at < before:
+                    entry = out[before].setdefault((customer_id, sku_id), {})
+                    if key not in entry:
+                        entry[key], entry[f"{key}_at"] = value, at
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import segno
 from django.conf import settings
@@ -49,22 +50,44 @@ def link_for(*, survey: Survey, customer: Customer) -> str:
 def qr_svg(url: str) -> str:
     """The QR code of ``url`` as an inline <svg class="qr"> (one path, scaled by CSS: pages
     and WeasyPrint alike), safe to put in a template as is."""
-    svg = segno.make(url, error="m").svg_inline(
-        scale=1, border=2, omitsize=True, svgclass="qr", lineclass=None
-    )
+    svg = _qr(url).svg_inline(scale=1, border=2, omitsize=True, svgclass="qr", lineclass=None)
     return mark_safe(svg)  # noqa: S308 (segno's own markup; the URL is only encoded in it)
+
+
+@lru_cache(maxsize=8192)  # ~0.6 KB each: a city's links of a period
+def qr_png(url: str) -> str:
+    """The QR code of ``url`` as a PNG data URI, a pixel a module (printed with
+    ``image-rendering: pixelated``): what the visit sheet prints. WeasyPrint draws an image
+    at once, where it reads and draws an <svg>'s path of some 300 squares (~4 ms a code:
+    0.5 s for a week's sheet); and encoding a code takes ~5 ms, so a link's (it never
+    changes) is kept for the next sheet."""
+    return _qr(url).png_data_uri(scale=1, border=2)
+
+
+def _qr(url: str) -> segno.QRCode:
+    return segno.make(url, error="m")
 
 
 @dataclass(frozen=True)
 class CustomerLink:
     survey: Survey
     url: str
-    qr: str
+
+    @cached_property
+    def qr(self) -> str:
+        """The QR as an inline <svg> (the customer page and card); made when first asked."""
+        return qr_svg(self.url)
+
+    @cached_property
+    def qr_image(self) -> str:
+        """The QR as a PNG data URI for an <img> (the visit sheet)."""
+        return qr_png(self.url)
 
 
 def customer_links(*, customer_ids: list[int], day: dt.date) -> dict[int, CustomerLink]:
     """The satisfaction link and QR of each of ``customer_ids`` who has not answered the
-    period open on ``day`` (none when no period is open): two queries."""
+    period open on ``day`` (none when no period is open): two queries. The QR is drawn
+    when a template first asks for it (``qr`` or ``qr_image``)."""
     survey = survey_open_on(day)
     if survey is None or not customer_ids:
         return {}
@@ -74,7 +97,7 @@ def customer_links(*, customer_ids: list[int], day: dt.date) -> dict[int, Custom
         if pk in answered:
             continue
         url = link_for(survey=survey, customer=Customer(pk=pk))
-        links[pk] = CustomerLink(survey, url, qr_svg(url))
+        links[pk] = CustomerLink(survey, url)
     return links
 
 

@@ -314,10 +314,9 @@ def test_the_plan_pdf_still_says_everything(two_teams, tmp_path):
     assert pages >= 2
     flat = re.sub(r"\s+", "", text)
     lines = [re.sub(r"\s+", "", line) for line in text.splitlines()]
-    for n in range(40):  # the customer's row: name, action and planned day side by side
+    for n in range(40):  # the customer's row: name and code, action and planned day side by side
         day = f"10-{5 + n % 20:02d}"
-        assert f"兴隆烟酒店{n}号☆[手工添加]调整陈列{n}（10-13）{day}" in lines
-        assert f"P-{n:02d}" in lines
+        assert f"兴隆烟酒店{n}号P-{n:02d}☆[手工添加]调整陈列{n}（10-13）{day}" in lines
     assert flat.count(f"月计划{a1.display_name}（{a1.username}）2026-10") == pages  # header
     assert "周安排（计划拜访40户次）" in flat
     fonts = subprocess.run(["pdffonts", str(tmp_path / "plan.pdf")], capture_output=True)

@@ -173,3 +173,24 @@ def test_plan_pdf_queries_do_not_grow_with_the_plan(client, month, django_assert
     client.force_login(month["cm"]["a1"])
     with django_assert_max_num_queries(14):
         assert client.get(PLAN_PDF).status_code == 200
+
+
+def test_the_documents_read_data_urls_and_nothing_else(monkeypatch):
+    """What WeasyPrint may load for a printed document: images carried in the document
+    (data: URLs, the visit sheet's QR codes), never a file or an address; the images read
+    are kept for the next document of the thread, and dropped when there are too many."""
+    from core import pdf
+
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        pdf.NO_FETCHING.fetch("file:///etc/passwd")
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        pdf.NO_FETCHING.fetch("http://example.com/logo.png")
+    response = pdf.NO_FETCHING.fetch("data:text/plain;base64,5pyI6K6h5YiS")
+    assert response.read().decode() == "月计划"
+    monkeypatch.setattr(pdf, "IMAGE_CACHE_ENTRIES", 2)
+    monkeypatch.setattr(pdf._IMAGES, "cache", {}, raising=False)
+    cache = pdf.image_cache()
+    cache.update(a=1, b=2)
+    assert pdf.image_cache() is cache  # within bounds: kept
+    cache["c"] = 3
+    assert pdf.image_cache() == {}  # past them: a new one

@@ -448,7 +448,9 @@ def test_the_visit_sheet_prints_the_qr_of_customers_who_have_not_answered(
     from cycle.visit_sheet import day_sheet, sheet_html
 
     sheet = day_sheet(user=two_teams["cm"]["a1"], username="a1", date=dt.date(2026, 11, 3))
-    assert '<svg viewBox="0 0' in sheet_html(sheet)
+    assert '<img src="data:image/png;base64,' in sheet_html(sheet)
+    images = run_tool("pdfimages", content, tmp_path, "-list")
+    assert len(images.splitlines()) == 3  # the heading, its rule and the one QR code
     answer_make(survey, two_teams["customers"]["a1"], ALL5)
     again = client.get(DAY_URL).content
     assert "请客户扫码评价满意度" not in run_tool("pdftotext", again, tmp_path)

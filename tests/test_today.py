@@ -21,6 +21,7 @@ from cycle.selectors.today import (
     last_visits_before,
     route_order,
     today_customers,
+    today_lists,
 )
 from tests.factories import (
     CustomerFactory,
@@ -473,3 +474,45 @@ def test_a_day_off_page_costs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         page = html(client.get(f"/visits/{SUNDAY.isoformat()}/"))
     assert "没有拜访安排" in page
+
+
+def test_a_weeks_lists_are_each_days_list_in_six_queries(month, django_assert_max_num_queries):
+    """The visit sheet of a week reads all its days at once: the same customers, rules,
+    marks, visits and last visits as each day's own list, in the queries of one day."""
+    cycle, a1 = month["cycle"], month["a1"]
+    approve(cycle)
+    monday = DAY - dt.timedelta(days=3)
+    PlannedVisitFactory(cycle=cycle, customer=month["weekly"], date=monday)
+    PlannedVisitFactory(cycle=cycle, customer=month["monthly"], date=DAY)
+    PlannedVisitFactory(cycle=cycle, customer=month["fresh"], date=DAY + dt.timedelta(days=3))
+    MarketingActionFactory(cycle=cycle, customer=month["weekly"], text="调整陈列")
+    VisitFactory(
+        cycle=cycle,
+        customer=month["weekly"],
+        date=DAY - dt.timedelta(days=1),
+        checked_in_at=day_bounds(DAY - dt.timedelta(days=1))[0],
+    )
+    CustomerFactory(manager=a1, code="K4", visit_frequency="biweekly")
+    week = [monday + dt.timedelta(days=i) for i in range(7)]  # Wednesday: no plan, by frequency
+    with django_assert_max_num_queries(6):
+        lists = today_lists(cycle=cycle, dates=week)
+
+    def seen(listing):
+        return (
+            listing.date,
+            listing.rule,
+            listing.work_day.is_workday,
+            [
+                (e.customer.code, e.listed, e.last_visit, e.visit and e.visit.pk)
+                + (tuple(a.pk for a in e.actions),)
+                for e in listing.entries
+            ],
+        )
+
+    assert [seen(day) for day in lists] == [
+        seen(today_customers(cycle=cycle, date=date)) for date in week
+    ]
+    rules = {day.date: day.rule for day in lists}
+    assert rules[monday] == rules[DAY] == RULE_PLANNED
+    assert rules[monday + dt.timedelta(days=2)] == RULE_NO_PLANNED_DAY
+    assert rules[monday + dt.timedelta(days=5)] == RULE_DAY_OFF

@@ -163,11 +163,11 @@ def test_two_skus_share_a_line_only_when_their_fields_fit():
     long = SkuCheck(SimpleNamespace(name="云烟(紫)"), inventory=1200, price=Decimal("1262.5"))
     customer = SheetCustomer(1, None, [], [seen, SkuCheck(), long, seen, SkuCheck()])
     lines = [line.split("\t") for line in customer.sku_lines.split("\n")]
-    seen_fields = ["□中华(硬)", "库存________", "价格________", "上次 8条/255元"]
-    blank_fields = ["□__________", "库存________", "价格________", ""]
+    seen_fields = ["□中华(硬)", "库存＿＿＿＿＿", "价格＿＿＿＿＿", "上次 8条/255元"]
+    blank_fields = ["□＿＿＿＿＿", "库存＿＿＿＿＿", "价格＿＿＿＿＿", ""]
     assert lines == [
         seen_fields + blank_fields,
-        ["□云烟(紫)", "库存________", "价格________", "上次 1200条/1262.5元"],
+        ["□云烟(紫)", "库存＿＿＿＿＿", "价格＿＿＿＿＿", "上次 1200条/1262.5元"],
         seen_fields + blank_fields,
     ]
 
@@ -317,3 +317,42 @@ def test_skus_ordered_by_customer_sums_the_given_skus_in_the_months():
     )
 
     assert sold == {shop.pk: [big.pk, small.pk]}  # 20 cartons before 10; not_asked left out
+
+
+def test_last_checks_before_each_moment_are_each_moments_own(db):
+    """The week's sheet reads the last checks of all its days in one query per kind: for
+    each day the checks before that day's start, as a day's own sheet reads them."""
+    from markets.selectors import last_checks_before, last_checks_before_each
+
+    customer = CustomerFactory()
+    sku, other = SkuFactory(), SkuFactory()
+    for day, quantity in ((2, 5), (4, 7), (6, 9)):
+        at = dt.datetime(2026, 11, day, 10, tzinfo=SHANGHAI)
+        InventoryCheckFactory(customer=customer, sku=sku, quantity=quantity, observed_at=at)
+    PriceCheckFactory(
+        customer=customer,
+        sku=other,
+        price=Decimal("255"),
+        observed_at=dt.datetime(2026, 11, 3, 9, tzinfo=SHANGHAI),
+    )
+    befores = [dt.datetime(2026, 11, day, tzinfo=SHANGHAI) for day in range(1, 8)]
+    ids = {"customer_ids": [customer.pk], "sku_ids": [sku.pk, other.pk]}
+    each = last_checks_before_each(**ids, befores=befores)
+    assert each == {before: last_checks_before(**ids, before=before) for before in befores}
+    assert each[befores[0]] == {}
+    assert each[befores[4]][(customer.pk, sku.pk)]["inventory"] == 7  # before the 5th
+    assert each[befores[4]][(customer.pk, other.pk)]["price"] == Decimal("255")
+
+
+def test_a_week_costs_the_queries_of_a_day(
+    client, two_teams, thirty, django_assert_max_num_queries
+):
+    """Every day of the week is read at once: the week's sheet costs a fixed number of
+    queries, not some per day printed."""
+    a1 = two_teams["cm"]["a1"]
+    cycle = a1.cycles.get(month=NOV)
+    for i, customer in enumerate(CustomerFactory.create_batch(5, manager=a1)):
+        PlannedVisitFactory(cycle=cycle, customer=customer, date=dt.date(2026, 11, 2 + i % 5))
+    client.force_login(a1)
+    with django_assert_max_num_queries(16):
+        assert client.get(WEEK_URL).status_code == 200

@@ -30,7 +30,7 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from core.months import month_start
-from core.workdays import WorkDay, work_day
+from core.workdays import WorkDay, calendar_days
 from customers.models import Customer, VisitFrequency
 
 from ..models import Cycle, MarketingAction, PlannedVisit, PlanStatus, Visit
@@ -134,19 +134,50 @@ def last_visits_before(*, customer_ids: Iterable[int], date: dt.date) -> dict[in
     """customer id → date of the last checked-in visit before ``date``, looking back far
     enough for every frequency (14 days, or to the month's start when that is earlier).
     One aggregate query."""
-    since = min(date - dt.timedelta(days=LOOKBACK_DAYS), month_start(date))
-    rows = (
+    return last_visits_before_each(customer_ids=customer_ids, dates=[date])[date]
+
+
+def last_visits_before_each(
+    *, customer_ids: Iterable[int], dates: Sequence[dt.date]
+) -> dict[dt.date, dict[int, dt.date]]:
+    """``last_visits_before`` for each of ``dates`` at once: one query (one aggregate for a
+    single date; for several, the checked-in visit days of the whole span, reduced here)."""
+    ids = list(customer_ids)
+    if len(dates) == 1:
+        date = dates[0]
+        rows = (
+            Visit.objects.filter(
+                customer_id__in=ids,
+                date__gte=_lookback_start(date),
+                date__lt=date,
+                checked_in_at__isnull=False,
+            )
+            .values("customer_id")
+            .annotate(last=Max("date"))
+            .order_by()
+        )
+        return {date: {row["customer_id"]: row["last"] for row in rows}}
+    visited = (
         Visit.objects.filter(
-            customer_id__in=list(customer_ids),
-            date__gte=since,
-            date__lt=date,
+            customer_id__in=ids,
+            date__gte=min(_lookback_start(d) for d in dates),
+            date__lt=max(dates),
             checked_in_at__isnull=False,
         )
-        .values("customer_id")
-        .annotate(last=Max("date"))
-        .order_by()
+        .values_list("customer_id", "date")
+        .distinct()
+        .order_by("date")
     )
-    return {row["customer_id"]: row["last"] for row in rows}
+    out: dict[dt.date, dict[int, dt.date]] = {date: {} for date in dates}
+    for customer_id, day in visited:  # in date order: the last one before a date stays
+        for date in dates:
+            if _lookback_start(date) <= day < date:
+                out[date][customer_id] = day
+    return out
+
+
+def _lookback_start(date: dt.date) -> dt.date:
+    return min(date - dt.timedelta(days=LOOKBACK_DAYS), month_start(date))
 
 
 def due_by_frequency(
@@ -227,49 +258,78 @@ def today_customers(*, cycle: Cycle, date: dt.date) -> TodayList:
     """The customers ``cycle``'s manager serves on ``date`` (a day of the cycle's month), in
     route order, by the rule of this module's docstring. A fixed number of queries whatever
     the number of customers."""
-    day = work_day(date)
+    return today_lists(cycle=cycle, dates=[date])[0]
+
+
+def today_lists(*, cycle: Cycle, dates: Sequence[dt.date]) -> list[TodayList]:
+    """``today_customers`` for each of ``dates`` (days of the cycle's month, in order):
+    the same six queries for a week as for a day (the visit sheet of a week)."""
+    dates = list(dates)
+    if not dates:
+        return []
+    calendar = calendar_days(min(dates), max(dates))
     customers = own_customers(cycle).only(*CUSTOMER_FIELDS)
-    visits = {v.customer_id: v for v in cycle_rows(Visit.objects, cycle).filter(date=date)}
+    visits: dict[dt.date, dict[int, Visit]] = {date: {} for date in dates}
+    for visit in cycle_rows(Visit.objects, cycle).filter(date__in=dates):
+        visits[visit.date][visit.customer_id] = visit
     approved = cycle.plan_status == PlanStatus.APPROVED
-    planned: set[int] = set()
+    planned: dict[dt.date, set[int]] = {date: set() for date in dates}
     if approved:
-        planned = set(
-            PlannedVisit.objects.filter(cycle=cycle, date=date).values_list(
-                "customer_id", flat=True
-            )
+        rows = PlannedVisit.objects.filter(cycle=cycle, date__in=dates).values_list(
+            "date", "customer_id"
         )
-    if planned:
-        rule = RULE_PLANNED
-        shown = list(customers.filter(pk__in=planned | set(visits)))
-        listed_ids = planned
-        last_visits = last_visits_before(customer_ids=[c.pk for c in shown], date=date)
-    elif not day.is_workday:
-        rule = RULE_DAY_OFF
-        shown = list(customers.filter(pk__in=set(visits)))
-        listed_ids = set()
-        last_visits = last_visits_before(customer_ids=[c.pk for c in shown], date=date)
-    else:
-        rule = RULE_NO_PLANNED_DAY if approved else RULE_NOT_APPROVED
+        for date, customer_id in rows:
+            planned[date].add(customer_id)
+    # by frequency (every customer needed): a workday without planned customers
+    by_frequency = [d for d in dates if not planned[d] and calendar[d].is_workday]
+    if by_frequency:
         everyone = list(customers)
-        last_visits = last_visits_before(customer_ids=[c.pk for c in everyone], date=date)
-        listed_ids = {c.pk for c in due_by_frequency(everyone, last_visits=last_visits, date=date)}
-        shown = [c for c in everyone if c.pk in listed_ids or c.pk in visits]
-    ordered = route_order(shown)
-    actions = _actions_by_customer(cycle, [c.pk for c in ordered])
-    entries = [
-        TodayEntry(
-            customer=c,
-            actions=actions.get(c.pk, []),
-            visit=visits.get(c.pk),
-            listed=c.pk in listed_ids,
-            last_visit=last_visits.get(c.pk),
-        )
-        for c in ordered
-    ]
-    return TodayList(
-        cycle=cycle,
-        date=date,
-        rule=rule,
-        entries=entries,
-        work_day=day,
+    else:
+        wanted = set().union(*planned.values(), *(set(v) for v in visits.values()))
+        everyone = list(customers.filter(pk__in=wanted))
+    shown: dict[dt.date, list[Customer]] = {}
+    listed_ids: dict[dt.date, set[int]] = {}
+    rules: dict[dt.date, str] = {}
+    for date in dates:
+        day_visits = visits[date]
+        if planned[date]:
+            rules[date], listed_ids[date] = RULE_PLANNED, planned[date]
+        elif not calendar[date].is_workday:
+            rules[date], listed_ids[date] = RULE_DAY_OFF, set()
+        else:
+            rules[date] = RULE_NO_PLANNED_DAY if approved else RULE_NOT_APPROVED
+            continue  # listed by frequency: needs the last visits first
+        shown[date] = [c for c in everyone if c.pk in listed_ids[date] or c.pk in day_visits]
+    last_visits = last_visits_before_each(
+        customer_ids=sorted({c.pk for c in everyone} if by_frequency else _ids(shown)),
+        dates=dates,
     )
+    for date in by_frequency:
+        due = due_by_frequency(everyone, last_visits=last_visits[date], date=date)
+        listed_ids[date] = {c.pk for c in due}
+        shown[date] = [c for c in everyone if c.pk in listed_ids[date] or c.pk in visits[date]]
+    ordered = {date: route_order(shown[date]) for date in dates}
+    actions = _actions_by_customer(cycle, sorted(_ids(ordered)))
+    return [
+        TodayList(
+            cycle=cycle,
+            date=date,
+            rule=rules[date],
+            entries=[
+                TodayEntry(
+                    customer=c,
+                    actions=actions.get(c.pk, []),
+                    visit=visits[date].get(c.pk),
+                    listed=c.pk in listed_ids[date],
+                    last_visit=last_visits[date].get(c.pk),
+                )
+                for c in ordered[date]
+            ],
+            work_day=calendar[date],
+        )
+        for date in dates
+    ]
+
+
+def _ids(customers_by_date: Mapping[dt.date, list[Customer]]) -> set[int]:
+    return {c.pk for customers in customers_by_date.values() for c in customers}
