@@ -307,6 +307,12 @@ def can_give_guidance(user: Any, manager: User) -> bool:
     )
 
 
+def may_open_survey_link(user: Any) -> bool:
+    """A customer's own satisfaction link (no login needed): anyone but a signed-in customer
+    manager — the customer answers, not their manager nor any other."""
+    return role_of(user) != Role.CUSTOMER_MANAGER
+
+
 def can_enter_satisfaction(user: Any, manager: User) -> bool:
     """Entering a callback answer for a customer of ``manager``: the market manager of
     their team or an admin; never a customer manager, for their own customers or anyone's."""

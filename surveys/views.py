@@ -18,8 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import allowed_if
 from accounts.lockout import client_ip
-from accounts.models import Role
-from accounts.policy import can_make_callbacks, has_role, role_of
+from accounts.policy import can_make_callbacks, has_role, may_open_survey_link
 from core.xlsx import stamped, workbook_bytes, xlsx_response
 
 from . import pages
@@ -56,8 +55,7 @@ def answer(request, token: str):
         except ValueError:
             cache.set(key, 1, FAILURE_WINDOW_SECONDS)
         return _refused(request, exc.args[0], status=404)
-    if role_of(request.user) == Role.CUSTOMER_MANAGER:
-        # the customer answers, not their manager (nor any other customer manager)
+    if not may_open_survey_link(request.user):
         return _refused(request, _("客户经理不能代客户填写满意度评价。"), status=403)
     context = {"survey": link.survey, "customer": link.customer}
     if has_answered(survey=link.survey, customer=link.customer):

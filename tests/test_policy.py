@@ -157,6 +157,7 @@ def test_only_the_teams_market_manager_decides_and_never_on_their_own_work(two_t
                 "can_recompute",
                 "reads_feeds",
                 "can_make_callbacks",
+                "may_open_survey_link",
             },
         ),
         (
@@ -171,6 +172,7 @@ def test_only_the_teams_market_manager_decides_and_never_on_their_own_work(two_t
                 "can_send_brand_task",
                 "reads_brand_part_only",
                 "reads_feeds",
+                "may_open_survey_link",
             },
         ),
         (
@@ -186,6 +188,7 @@ def test_only_the_teams_market_manager_decides_and_never_on_their_own_work(two_t
                 "can_see_brand_tasks",
                 "can_import",
                 "can_make_callbacks",
+                "may_open_survey_link",
             },
         ),
     ],
@@ -214,6 +217,7 @@ def test_role_level_predicates(two_teams, who, allowed):
         "reads_feeds",
         "can_import",
         "can_make_callbacks",
+        "may_open_survey_link",
     }
     assert {name for name in predicates if getattr(policy, name)(user)} == allowed
 
