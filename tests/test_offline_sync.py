@@ -22,7 +22,7 @@ from cycle.models import ClientWrite, MarketingAction, PlanStatus, SyncOutcome, 
 from cycle.services.sync import CLOCK_SKEW
 from markets.models import ShelfCheck
 from tests.factories import CycleFactory, VisitFactory
-from tests.test_visit_log import HTMX, html, log, today  # noqa: F401  (shared fixtures)
+from tests.test_visit_log import HTMX, html, log, page_data, today  # noqa: F401  (shared)
 
 QUEUE = {"HTTP_HX_REQUEST": "true", "HTTP_X_SYNC_QUEUE": "1"}
 
@@ -186,22 +186,6 @@ def test_a_closed_month_answers_the_queue_without_reloading_the_page(log, today)
 
 
 # --- the plain form, without JavaScript ----------------------------------------------------------
-
-
-def page_data(log, **changes):
-    sku = log["sku"].pk
-    data = {
-        "op": "save",
-        "method": "onsite",
-        "feeling": "",
-        "info": "",
-        f"shelf_{sku}": "",
-        f"inventory_{sku}": "",
-        f"price_{sku}": "",
-        "task": "",
-    }
-    data.update({k.replace("SKU", str(sku)): v for k, v in changes.items()})
-    return data
 
 
 def test_the_plain_form_saves_without_javascript_once_per_form(log):
