@@ -16,7 +16,7 @@ from core.heartbeat import running_stale_before, stale_message, waiting_stale_be
 from core.months import month_start
 from core.queue import enqueue
 
-from .models import IndicatorRun, RunStatus
+from .models import IndicatorRun, IndicatorShard, RunStatus
 
 
 def indicators_request(*, month: dt.date, by: User) -> IndicatorRun:
@@ -63,4 +63,9 @@ def indicator_runs_sweep(*, month: dt.date | None = None) -> int:
     )
     if month is not None:
         stale = stale.filter(month=month)
-    return stale.update(status=RunStatus.FAILED, error=stale_message(), finished_at=timezone.now())
+    swept = stale.update(status=RunStatus.FAILED, error=stale_message(), finished_at=timezone.now())
+    # the results a fanned-out run's shards left for a last step that will never come
+    IndicatorShard.objects.filter(payload__isnull=False).exclude(
+        run__status=RunStatus.RUNNING
+    ).update(payload=None)
+    return swept

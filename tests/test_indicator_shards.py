@@ -10,8 +10,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from django.utils import timezone
 
 from reports import fanout, shards, tasks
+from reports.jobs import indicator_runs_sweep
 from reports.models import CustomerIndicator, IndicatorRun, IndicatorShard, ScopeIndicator
 from reports.shard_payload import pack, unpack
 from tests.test_indicators_golden import R, check, random_month, stored  # noqa: F401
@@ -161,3 +163,22 @@ def test_a_shard_payload_reads_back_as_it_was_written(random_month):  # noqa: F8
     assert isinstance(back.customer_rows["month"].iloc[0], dt.date)
     pd.testing.assert_frame_equal(back.execution, result.execution, check_dtype=True)
     assert IndicatorShard.objects.count() == 0
+
+
+def test_a_run_whose_worker_died_is_swept_and_its_shards_results_dropped(
+    random_month,  # noqa: F811
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    settings.INDICATOR_SHARDS = 2
+    with django_capture_on_commit_callbacks(execute=False):  # the second shard never runs
+        result = tasks.compute_month(f"{R:%Y-%m}")
+    run = IndicatorRun.objects.get(pk=result["run"])
+    assert fanout.indicator_shard_compute(run_id=run.pk, number=0) == "computed"
+    assert run.shards.filter(payload__isnull=False).count() == 1
+    silent = timezone.now() - dt.timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS + 1)
+    IndicatorRun.objects.filter(pk=run.pk).update(heartbeat_at=silent)
+    assert indicator_runs_sweep() == 1
+    run.refresh_from_db()
+    assert run.status == "failed" and not run.shards.filter(payload__isnull=False).exists()
+    assert fanout.indicator_shard_compute(run_id=run.pk, number=1) == "run ended"
