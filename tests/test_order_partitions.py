@@ -198,6 +198,15 @@ def test_duplicates_and_negative_quantities_are_refused_across_the_partitioned_t
     assert [(e.row, e.column) for e in result.errors] == [(3, "order_date+customer_code+sku_code")]
     assert NOV not in partitions.month_partitions()
     assert dt.date(2026, 12, 1) not in partitions.month_partitions()
+    # found by the fresh month's unique key: nothing of that attempt is left in the way
+    fixed = orders(("2026-12-01", "C1", "S1", 1, 1, 1), ("2026-12-01", "C1", "S2", 2, 2, 2))
+    result = import_file(kind="orders", content=fixed, filename="o.csv")
+    assert result.ok and result.counts.created == 2
+    # the same repeated line in a month that holds lines is found before writing
+    again = orders(("2026-10-01", "C3", "S1", 1, 1, 1), ("2026-10-01", "C3", "S1", 2, 2, 2))
+    result = import_file(kind="orders", content=again, filename="o.csv")
+    assert [(e.row, e.column) for e in result.errors] == [(3, "order_date+customer_code+sku_code")]
+    assert not OrderLine.objects.filter(customer__code="C3").exists()
 
 
 def test_references_are_checked_and_protected(pg, master):
