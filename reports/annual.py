@@ -34,7 +34,8 @@ part at city scale (measured on the city data, 2.4M lines a month, 23 key brands
 2-CPU machine under a load of ~9: one month 3.4 s, three months 6.8 s, so a year some
 25 s; the small demo's 11 months, 246,000 lines, 0.6 s on SQLite), and is kept in the
 cache keyed by the year's latest successful runs (recomputing a month, e.g. after an order
-import, gives a new key)."""
+import, gives a new key). The monthly job warms that cache in a worker once a month is
+written (``annual_segments_warm``), so that nobody waits for it on the page."""
 
 from __future__ import annotations
 
@@ -463,12 +464,21 @@ def _table(line: Line) -> list[MetricRow]:
     return table
 
 
-def _segments(evaluation: AnnualEvaluation, brand_ids: dict[str, int], done: set) -> None:
-    """Each segment with each key brand's reach in it (the year's order lines, cached)."""
-    if not evaluation.brands:
-        return
-    ids = [brand_ids[line.key] for line in evaluation.brands if line.key in brand_ids]
-    year = evaluation.year
+def annual_segments_warm(*, year: int) -> bool:
+    """Compute the year's segment table into the cache, as a page would (the monthly job's
+    hook, in a worker: the first opening of the page at city scale then finds it instead of
+    reading a year of order lines). False when there is nothing to compute."""
+    ids = sorted({s.brand_id for s in key_skus()})
+    if not ids or not computed_years() or year not in computed_years():
+        return False
+    _segment_data(year, ids)
+    return True
+
+
+def _segment_data(year: int, ids: list[int]) -> tuple[list[tuple], list[tuple]]:
+    """The key brands' reach per segment over ``year`` and the segments' customers, from
+    the cache when the year's months and the brands are those it was computed for."""
+    ids = sorted(set(ids))
     runs = (
         IndicatorRun.objects.filter(
             status=RunStatus.SUCCEEDED,
@@ -492,7 +502,15 @@ def _segments(evaluation: AnnualEvaluation, brand_ids: dict[str, int], done: set
         )
         return reach, segment_counts(customers=customers)
 
-    reach, counts = cache.get_or_set(key, compute, CACHE_SECONDS)
+    return cache.get_or_set(key, compute, CACHE_SECONDS)
+
+
+def _segments(evaluation: AnnualEvaluation, brand_ids: dict[str, int], done: set) -> None:
+    """Each segment with each key brand's reach in it (the year's order lines, cached)."""
+    if not evaluation.brands:
+        return
+    ids = [brand_ids[line.key] for line in evaluation.brands if line.key in brand_ids]
+    reach, counts = _segment_data(evaluation.year, ids)
     found = {(dimension, brand, segment): (n, v) for dimension, brand, segment, n, v in reach}
     by_dimension: dict[str, list[tuple[str, int]]] = {"trade_area": [], "business_format": []}
     for dimension, segment, n in counts:

@@ -80,7 +80,6 @@ def indicators_compute(
                 customer_rows=tables["customer"],
                 manager_rows=tables["manager"],
             )
-            month_written(month)
     except Exception as exc:
         logger.exception("indicators for %s failed", f"{month:%Y-%m}")
         run.status = RunStatus.FAILED
@@ -92,6 +91,7 @@ def indicators_compute(
     run.rows_written = rows
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "rows_written", "finished_at"])
+    month_written(month)  # once the run is recorded: what the hooks do may look for it
     step(DONE)
     return run
 

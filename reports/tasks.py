@@ -5,15 +5,22 @@ idempotent: a rerun replaces the month's rows; a queued run runs once, and a tas
 again (acks_late, after its worker died) for one that started, finished or failed does
 nothing."""
 
+import datetime as dt
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
 from core.export_jobs import export_jobs_sweep
 from core.months import parse_month, previous_month
+from core.queue import enqueue
 
+from .annual import annual_segments_warm
 from .fanout import indicator_shard_compute, indicators_fan_out
 from .jobs import indicator_runs_sweep
 from .services import indicators_compute
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -40,6 +47,22 @@ def compute_previous_month() -> dict:
 def compute_shard(run_id: int, number: int) -> str:
     """One shard of a fanned-out run (reports/fanout.py); the last one writes the month."""
     return indicator_shard_compute(run_id=run_id, number=number)
+
+
+@shared_task(acks_late=True)
+def warm_annual_segments(year: int) -> bool:
+    """Compute the year's annual segment table into the cache (reports/annual.py)."""
+    return annual_segments_warm(year=year)
+
+
+def warm_annual_later(*, month: dt.date) -> None:
+    """The hook ``REPORTS_MONTH_WRITTEN``: the year of a month just written is warmed in a
+    worker. Not queued (no broker): the page computes it when first opened, as before."""
+    enqueue(
+        warm_annual_segments,
+        month.year,
+        on_failure=lambda message: logger.warning("annual segments of %s: %s", month.year, message),
+    )
 
 
 @shared_task

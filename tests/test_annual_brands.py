@@ -12,7 +12,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from accounts.models import Role, User
@@ -253,6 +255,35 @@ def test_the_page_shows_the_year_side_by_side(client, two_years, django_assert_m
     assert f'href="{XLSX}?year=2025"' in page and f'href="{PDF}?year=2025"' in page
     # the default year is the latest with a computed month
     assert "2025 年 · 全公司" in client.get(PAGE).content.decode()
+
+
+def test_the_monthly_job_leaves_the_segment_table_ready(
+    client, two_years, django_capture_on_commit_callbacks
+):
+    """Computing a month warms the year's segment table (in a worker; here in process): the
+    first opening of the page reads no order lines."""
+    client.force_login(two_years["brand"])
+
+    def lines_read() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(PAGE, {"year": "2025"}).content.decode()
+        assert "老城区商圈" in page
+        return any("markets_orderline" in q["sql"] for q in queries.captured_queries)
+
+    assert lines_read()  # the fixture's months were computed with nothing queued after
+    OrderLineFactory(
+        order_date=dt.date(2025, 4, 9),
+        customer=two_years["customers"]["b1"],
+        sku=SkuFactory(code="LZ2", brand__name="兰州", is_key_brand=True),
+        quantity=4,
+        requested_quantity=4,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        indicators_compute(month=dt.date(2025, 4, 1))
+    assert not lines_read()
+    evaluation = annual_evaluation(user=two_years["brand"], year=2025)
+    station = {s.name: s for s in evaluation.trade_areas}["火车站商圈"]
+    assert station.cells[0].ordering == 3  # b1 now orders 兰州 too
 
 
 def test_the_menu_leads_brand_managers_to_it(client, two_years):

@@ -315,8 +315,9 @@ MARKETS_PROFIT_SOURCE = "reports.selectors.customer_profit_months"
 MARKETS_PHOTO_SOURCE = "cycle.selectors.photos.customer_latest_photos"
 
 # Called with month= once the indicator job has written a month (reports/services.py
-# ``month_written``): the month's warnings are computed and stored (cycle.strategy.store).
-REPORTS_MONTH_WRITTEN = ["cycle.tasks.after_indicators"]
+# ``month_written``): the month's warnings are computed and stored (cycle.strategy.store),
+# and the year's annual segment table is computed into the cache (reports/annual.py).
+REPORTS_MONTH_WRITTEN = ["cycle.tasks.after_indicators", "reports.tasks.warm_annual_later"]
 
 # What the customer page (markets/customer_overview.py; markets sits below cycle) lists as
 # the standard actions done at the customer and what changed after each (the measured action
