@@ -13,7 +13,8 @@ the load average: on a busy machine CPU time says more. Each PDF's page count an
 (pdftotext, blanks squeezed, the "printed at" stamp left out) are printed as a digest;
 ``--save-text DIR`` writes them, ``--check-text DIR`` compares them with a saved run (e.g.
 saved from a checkout of the code before a change): the same document, page for page.
-Targets (issue #15): week of visit sheets ≤ 1 s, plan PDF ≤ 0.5 s.
+Targets (issue #15): week of visit sheets ≤ 1 s, plan PDF ≤ 0.5 s. Last, the machine's speed:
+a plain Python loop (CPU time), to compare runs of different days.
 """
 
 import argparse
@@ -122,6 +123,19 @@ def main() -> None:
     print(
         f"load average {min(loads):.2f}–{max(loads):.2f} on {os.cpu_count()} CPUs, {args.runs} runs"
     )
+    print(f"machine: a Python loop of 10 million additions, {_loop_seconds():.2f} s CPU (min of 3)")
+
+
+def _loop_seconds() -> float:
+    """How fast this machine is now (the same reference as bench/visit_sheet.py): shared
+    machines differ from one day to the next by more than a change in the code does."""
+    best = float("inf")
+    for _ in range(3):
+        start, total = time.process_time(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.process_time() - start)
+    return best
 
 
 def _document(pdf: bytes) -> tuple[str, str, str]:

@@ -1,8 +1,10 @@
-"""Writing a month's indicators: one transaction deletes the month's rows and inserts the new
-ones, so readers see the old month or the new one, never a mix, and a failure anywhere leaves
-the old rows in place. Rows go in bulk: a binary COPY on PostgreSQL (each value sent as the
-column's own binary type: no text to format or parse, floats exactly as computed),
-executemany elsewhere."""
+"""Writing a month's indicators in one transaction, so readers see the old month or the new
+one, never a mix, and a failure anywhere leaves the old rows in place. On PostgreSQL, where
+the tables are partitioned by month (reports/partitions.py), the month's three partitions are
+built aside (COPY into tables without indexes, keys and indexes built in bulk) and swapped in
+at the end; elsewhere the month's rows are deleted and the new ones inserted. Rows go in bulk:
+a binary COPY on PostgreSQL (each value sent as the column's own binary type: no text to
+format or parse, floats exactly as computed), executemany elsewhere."""
 
 from __future__ import annotations
 
@@ -13,11 +15,21 @@ import pandas as pd
 from django.db import connection, transaction
 from psycopg import sql
 
-from . import copy_binary
+from . import copy_binary, partitions
 from .models import CustomerIndicator, ManagerIndicator, ScopeIndicator
 
 CHUNK_ROWS = 50_000
 COPY_BLOCK = 1 << 20  # bytes per write to the COPY
+# A month built aside is laid out in the order its reads and its index go: the rows of a
+# scope together, and building the index finds them sorted already (the sort checks for
+# that first): 0.28 → 0.10 s for a city month's 95k brand rows. Texts are sorted by code
+# point, which is the database's order under the C collations; under another one the
+# index is sorted as usual.
+LAYOUT = {
+    ScopeIndicator: ["scope_type", "scope_key", "object_type", "object_key"],
+    CustomerIndicator: ["customer_id"],
+    ManagerIndicator: ["manager_id"],
+}
 # two-int advisory lock key: (this job, the month) — one writer per month at a time
 LOCK_CLASS = 135_005
 
@@ -35,6 +47,8 @@ def replace_month(
         (CustomerIndicator, customer_rows),
         (ManagerIndicator, manager_rows),
     ]
+    if partitions.is_partitioned(ScopeIndicator._meta.db_table):
+        return _swap_month(month, tables)
     written = 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -52,12 +66,35 @@ def replace_month(
     return written
 
 
-def insert_rows(model, rows: pd.DataFrame) -> int:
-    """Append ``rows`` (columns named as the table's columns, money in cents) to the table."""
+def _swap_month(month: dt.date, tables: list) -> int:
+    """``replace_month`` on partitioned tables: each table's month built aside, then the
+    three swapped in, in one transaction (a failure leaves nothing behind)."""
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        built = []
+        for model, rows in tables:
+            table = model._meta.db_table
+            name = partitions.standalone_create(cursor, table, month)
+            rows = rows.sort_values(LAYOUT[model], kind="stable") if len(rows) else rows
+            written += insert_rows(model, rows, table=name)
+            partitions.standalone_index(cursor, table, name)
+            built.append((table, name))
+        # one swap of a month at a time; the locks readers wait for are held from here on
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, month.year * 12 + month.month]
+        )
+        for table, name in built:
+            partitions.swap(cursor, table, name, month)
+    return written
+
+
+def insert_rows(model, rows: pd.DataFrame, *, table: str | None = None) -> int:
+    """Append ``rows`` (columns named as the table's columns, money in cents) to the model's
+    table, or on PostgreSQL to ``table`` shaped like it (a partition built aside)."""
     if rows.empty:
         return 0
     if connection.vendor == "postgresql":
-        return _copy_binary(model, rows)
+        return _copy_binary(model, rows, table or model._meta.db_table)
     frame = _as_database_values(model, rows)
     table = model._meta.db_table
     qn = connection.ops.quote_name
@@ -76,7 +113,7 @@ def insert_rows(model, rows: pd.DataFrame) -> int:
 _INTEGER_WIDTHS = {"bigint": 8, "integer": 4, "smallint": 2}
 
 
-def _copy_binary(model, rows: pd.DataFrame) -> int:
+def _copy_binary(model, rows: pd.DataFrame, table: str) -> int:
     """``COPY … FROM STDIN (FORMAT binary)`` of a stream encoded column by column in numpy
     (reports/copy_binary.py): integers, dates and floats as they are computed (NaN = NULL),
     money from cents as numeric with two decimals, text as UTF-8."""
@@ -84,7 +121,7 @@ def _copy_binary(model, rows: pd.DataFrame) -> int:
     columns = [_binary_column(field, rows) for field in fields]
     data = copy_binary.stream(columns, len(rows))
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
-        sql.Identifier(model._meta.db_table),
+        sql.Identifier(table),
         sql.SQL(", ").join(sql.Identifier(f.column) for f in fields),
     )
     connection.ensure_connection()
