@@ -27,6 +27,8 @@ import re
 
 from django.db import connection
 
+from core.cursors import given_or_new
+
 PARENT = "markets_orderline"
 DEFAULT = f"{PARENT}_default"
 SEQUENCE = f"{PARENT}_id_seq"
@@ -45,14 +47,14 @@ def is_partitioned(cursor=None) -> bool:
     """Whether ``markets_orderline`` is a partitioned table (never on SQLite)."""
     if connection.vendor != "postgresql":
         return False
-    with _cursor(cursor) as c:
+    with given_or_new(cursor) as c:
         c.execute("SELECT relkind FROM pg_class WHERE oid = %s::regclass", [PARENT])
         return c.fetchone()[0] == "p"
 
 
 def month_partitions(cursor=None) -> dict[dt.date, str]:
     """The attached month partitions: the first day of the month → table name."""
-    with _cursor(cursor) as c:
+    with given_or_new(cursor) as c:
         c.execute(
             "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
             "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass",
@@ -140,7 +142,7 @@ def default_has_month(cursor, month: dt.date) -> bool:
 def month_partition_ensure(month: dt.date, cursor=None) -> str:
     """``month``'s partition, created if missing: the month's lines waiting in the default
     partition are moved into it (keeping their ids). Returns its name."""
-    with _cursor(cursor) as c:
+    with given_or_new(cursor) as c:
         existing = month_partitions(c).get(month)
         if existing:
             return existing
@@ -158,26 +160,9 @@ def month_partition_ensure(month: dt.date, cursor=None) -> str:
 def default_split(cursor=None) -> list[dt.date]:
     """Move every line of the default partition into its month's partition (after a bulk
     load through the ORM, e.g. the demo seed). Returns the months moved."""
-    with _cursor(cursor) as c:
+    with given_or_new(cursor) as c:
         c.execute(f"SELECT DISTINCT date_trunc('month', order_date)::date FROM {DEFAULT}")
         months = sorted(row[0] for row in c.fetchall())
         for month in months:
             month_partition_ensure(month, c)
         return months
-
-
-class _cursor:
-    """The given cursor, or a new one closed afterwards."""
-
-    def __init__(self, cursor):
-        self.given, self.own = cursor, None
-
-    def __enter__(self):
-        if self.given is not None:
-            return self.given
-        self.own = connection.cursor()
-        return self.own
-
-    def __exit__(self, *exc):
-        if self.own is not None:
-            self.own.close()

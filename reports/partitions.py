@@ -27,6 +27,8 @@ import uuid
 
 from django.db import connection
 
+from core.cursors import given_or_new
+
 TABLES = ("reports_scopeindicator", "reports_customerindicator", "reports_managerindicator")
 _INDEX_TARGET = re.compile(r" ON (?:ONLY )?\S+ USING ")
 
@@ -35,7 +37,7 @@ def is_partitioned(table: str, cursor=None) -> bool:
     """Whether ``table`` is a partitioned table (never on SQLite)."""
     if connection.vendor != "postgresql":
         return False
-    with _cursor(cursor) as c:
+    with given_or_new(cursor) as c:
         c.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [table])
         row = c.fetchone()
         return row is not None and row[0] == "p"
@@ -197,20 +199,3 @@ def _rebuild(cursor, table: str, *, partitioned: bool) -> None:
         unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
         cursor.execute(f"CREATE {unique}INDEX {name} ON {table} USING {definition[using.end() :]}")
     cursor.execute(f"ANALYZE {table}")
-
-
-class _cursor:
-    """The given cursor, or a new one closed afterwards."""
-
-    def __init__(self, cursor):
-        self.given, self.own = cursor, None
-
-    def __enter__(self):
-        if self.given is not None:
-            return self.given
-        self.own = connection.cursor()
-        return self.own
-
-    def __exit__(self, *exc):
-        if self.own is not None:
-            self.own.close()

@@ -185,6 +185,14 @@ def two_years(two_teams):
     return two_teams
 
 
+def sell_key_sku(customer, code: str, brand: str, quantity: int, day: dt.date) -> None:
+    """A new key SKU of ``brand`` delivered to ``customer`` on ``day``."""
+    sku = SkuFactory(code=code, brand__name=brand, is_key_brand=True)
+    OrderLineFactory(
+        order_date=day, customer=customer, sku=sku, quantity=quantity, requested_quantity=quantity
+    )
+
+
 def test_the_year_before_is_compared_on_the_months_both_years_have(two_years):
     evaluation = annual_evaluation(user=two_years["brand"], year=2025)
     assert [m.month for m in evaluation.computed] == [3, 4]
@@ -210,13 +218,7 @@ def test_the_year_before_is_compared_on_the_months_both_years_have(two_years):
 
 
 def test_equal_volumes_share_a_rank(two_years):
-    OrderLineFactory(
-        order_date=dt.date(2025, 4, 8),
-        customer=two_years["customers"]["a2"],
-        sku=SkuFactory(code="ZH1", brand__name="中华", is_key_brand=True),
-        quantity=20,
-        requested_quantity=20,
-    )
+    sell_key_sku(two_years["customers"]["a2"], "ZH1", "中华", 20, dt.date(2025, 4, 8))
     indicators_compute(month=dt.date(2025, 4, 1))
     evaluation = annual_evaluation(user=two_years["brand"], year=2025)
     assert [(line.key, line.rank) for line in evaluation.brands] == [
@@ -271,13 +273,7 @@ def test_the_monthly_job_leaves_the_segment_table_ready(
         return any("markets_orderline" in q["sql"] for q in queries.captured_queries)
 
     assert lines_read()  # the fixture's months were computed with nothing queued after
-    OrderLineFactory(
-        order_date=dt.date(2025, 4, 9),
-        customer=two_years["customers"]["b1"],
-        sku=SkuFactory(code="LZ2", brand__name="兰州", is_key_brand=True),
-        quantity=4,
-        requested_quantity=4,
-    )
+    sell_key_sku(two_years["customers"]["b1"], "LZ2", "兰州", 4, dt.date(2025, 4, 9))
     with django_capture_on_commit_callbacks(execute=True):
         indicators_compute(month=dt.date(2025, 4, 1))
     assert not lines_read()
