@@ -9,14 +9,17 @@ format or parse, floats exactly as computed), executemany elsewhere."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from psycopg import sql
 
 from . import copy_binary, partitions
 from .models import CustomerIndicator, ManagerIndicator, ScopeIndicator
+
+logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
 COPY_BLOCK = 1 << 20  # bytes per write to the COPY
@@ -30,6 +33,9 @@ LAYOUT = {
     CustomerIndicator: ["customer_id"],
     ManagerIndicator: ["manager_id"],
 }
+# the swap of a month's partitions, given up after this many deadlocks with readers
+SWAP_ATTEMPTS = 3
+DEADLOCK = "40P01"
 # two-int advisory lock key: (this job, the month) — one writer per month at a time
 LOCK_CLASS = 135_005
 
@@ -83,8 +89,20 @@ def _swap_month(month: dt.date, tables: list) -> int:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, month.year * 12 + month.month]
         )
-        for table, name in built:
-            partitions.swap(cursor, table, name, month)
+        for attempt in range(1, SWAP_ATTEMPTS + 1):
+            try:
+                # a savepoint: rolled back, it releases the locks the swap took
+                with transaction.atomic():
+                    for table, name in built:
+                        partitions.swap(cursor, table, name, month)
+                break
+            except OperationalError as exc:
+                # A query reading two of the tables took one before the swap and waits for the
+                # other: PostgreSQL breaks the deadlock by failing one side. If it is the swap,
+                # the reader finishes and the swap is tried again; the month built stays.
+                if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK or attempt == SWAP_ATTEMPTS:
+                    raise
+                logger.warning("swapping %s in: deadlock with a reader, again", f"{month:%Y-%m}")
     return written
 
 

@@ -7,7 +7,8 @@ its reverse keep every row and id."""
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from psycopg.errors import DeadlockDetected
 
 from reports import partitions, store
 from reports.models import CustomerIndicator, ManagerIndicator, ScopeIndicator
@@ -105,6 +106,36 @@ def test_a_failed_write_leaves_the_month_and_nothing_aside(pg, data, monkeypatch
     monkeypatch.setattr(partitions, "standalone_index", index_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         indicators_compute(month=M)
+    assert snapshot() == before
+    assert tables_named("reports_%indicator_new_%") == []
+
+
+def test_a_deadlock_with_a_reader_is_tried_again(pg, data, monkeypatch):  # noqa: F811
+    """A reader holding one table and waiting for another while the swap holds that one:
+    PostgreSQL fails one of them. When it is the swap, it is tried again (its savepoint
+    released the locks, so the reader finishes), and the month is written; it gives up
+    after ``SWAP_ATTEMPTS``."""
+    real_swap = partitions.swap
+    failures = []
+
+    def deadlocked_once(cursor, table, name, month):
+        real_swap(cursor, table, name, month)
+        if table == CustomerIndicator._meta.db_table and len(failures) < failing:
+            failures.append(table)
+            cursor.execute("SELECT pg_advisory_xact_lock(1)")  # held by the savepoint
+            raise OperationalError("deadlock detected") from DeadlockDetected()
+
+    monkeypatch.setattr(partitions, "swap", deadlocked_once)
+    failing = 1
+    indicators_compute(month=M)
+    assert len(failures) == 1
+    assert ScopeIndicator.objects.filter(month=M).count() == 20
+    assert where(CustomerIndicator, M) == ["reports_customerindicator_y2026m10"]
+    before = snapshot()
+    failing, failures[:] = store.SWAP_ATTEMPTS, []
+    with pytest.raises(OperationalError):
+        indicators_compute(month=M)
+    assert len(failures) == store.SWAP_ATTEMPTS
     assert snapshot() == before
     assert tables_named("reports_%indicator_new_%") == []
 
