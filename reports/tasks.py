@@ -57,12 +57,19 @@ def warm_annual_segments(year: int) -> bool:
 
 def warm_annual_later(*, month: dt.date) -> None:
     """The hook ``REPORTS_MONTH_WRITTEN``: the year of a month just written is warmed in a
-    worker. Not queued (no broker): the page computes it when first opened, as before."""
+    worker. Without one (tasks run in process, no broker) nothing is warmed: the cache would
+    be this process's and the work its caller's; the page computes the table when opened."""
+    if _in_process():
+        return
     enqueue(
         warm_annual_segments,
         month.year,
         on_failure=lambda message: logger.warning("annual segments of %s: %s", month.year, message),
     )
+
+
+def _in_process() -> bool:
+    return bool(warm_annual_segments.app.conf.task_always_eager)
 
 
 @shared_task

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from accounts.models import Role, User
 from customers.models import Customer, CustomerStatus
 from markets.models import OrderLine
+from reports import tasks
 from reports.annual import annual_evaluation
 from reports.models import ObjectType, ScopeIndicator, ScopeType
 from reports.services import indicators_compute
@@ -260,10 +261,11 @@ def test_the_page_shows_the_year_side_by_side(client, two_years, django_assert_m
 
 
 def test_the_monthly_job_leaves_the_segment_table_ready(
-    client, two_years, django_capture_on_commit_callbacks
+    client, two_years, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """Computing a month warms the year's segment table (in a worker; here in process): the
-    first opening of the page reads no order lines."""
+    """Computing a month queues the warming of the year's segment table for a worker: the
+    first opening of the page then reads no order lines. Without a worker (tasks in process,
+    as in development) nothing is warmed and the page computes it."""
     client.force_login(two_years["brand"])
 
     def lines_read() -> bool:
@@ -274,6 +276,10 @@ def test_the_monthly_job_leaves_the_segment_table_ready(
 
     assert lines_read()  # the fixture's months were computed with nothing queued after
     sell_key_sku(two_years["customers"]["b1"], "LZ2", "兰州", 4, dt.date(2025, 4, 9))
+    with django_capture_on_commit_callbacks(execute=True):
+        indicators_compute(month=dt.date(2025, 4, 1))
+    assert lines_read()  # in process: not warmed
+    monkeypatch.setattr(tasks, "_in_process", lambda: False)  # a broker: the task runs there
     with django_capture_on_commit_callbacks(execute=True):
         indicators_compute(month=dt.date(2025, 4, 1))
     assert not lines_read()
