@@ -272,7 +272,7 @@ def _customers_reference(out: Path) -> int:
     return len(frame)
 
 
-RATES = ["volume_change_mom", "forecast_error", "inventory_to_sales"]
+RATES = ["volume_change_mom", "forecast_error", "inventory_to_sales", "gross_profit_change_mom"]
 
 
 def _indicators_reference(month: str, out: Path) -> int:
@@ -287,7 +287,8 @@ def _indicators_reference(month: str, out: Path) -> int:
         """SELECT c.code AS customer_code, c.name AS customer_name, u.username AS manager,
                   i.volume, i.amount, i.order_days, i.distinct_skus, i.key_skus_ordered,
                   i.avg_price, i.volume_change_mom, i.forecast, i.requested, i.forecast_error,
-                  i.inventory_to_sales, i.visits_done, i.actions_done
+                  i.inventory_to_sales, i.visits_done, i.actions_done, i.gross_profit,
+                  i.gross_profit_change_mom
            FROM reports_customerindicator i
            JOIN customers_customer c ON c.id = i.customer_id
            LEFT JOIN accounts_user u ON u.id = i.manager_id
@@ -305,7 +306,7 @@ def _indicators_reference(month: str, out: Path) -> int:
 
     for column in RATES:
         frame[column] = frame[column].map(half_up(4))
-    for column in ("amount", "avg_price"):
+    for column in ("amount", "avg_price", "gross_profit"):
         frame[column] = frame[column].map(half_up(2))
     for column in ("forecast",):
         frame[column] = frame[column].map(lambda v: None if v is None or v != v else int(v))
@@ -317,6 +318,7 @@ def _indicators_reference(month: str, out: Path) -> int:
     titles = ["月份", "范围", "客户编码", "客户名称", "客户经理账号", "销量（条）", "金额（元）"]
     titles += ["订货天数", "订购规格数", "订购重点规格数", "条均价（元）", "销量环比"]
     titles += ["预测量（条）", "需求量（条）", "预测误差", "存销比", "已拜访次数", "已完成动作"]
+    titles += ["客户毛利（元）", "毛利环比"]
     frame.columns = [_(t) for t in titles]
     frame.to_excel(out, sheet_name=f"{_('客户指标')} {month}", index=False, engine="openpyxl")
     return len(frame)
