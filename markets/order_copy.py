@@ -151,8 +151,9 @@ def _errors(
 ) -> tuple[list[RowError], int, int]:
     """The first ``max_errors`` errors, how many there are and on how many rows;
     ``duplicates``: also the lines repeating an earlier line's key."""
-    sql = _ERRORS_SQL.format(**tables, duplicates=_DUPLICATES_SQL if duplicates else "")
-    cursor.execute(sql.format(**tables), {**_PATTERNS, "max_errors": max_errors})
+    repeated = _DUPLICATES_SQL.format(**tables) if duplicates else ""
+    sql = _ERRORS_SQL.format(**tables, duplicates=repeated)
+    cursor.execute(sql, {**_PATTERNS, "max_errors": max_errors})
     found = cursor.fetchall()
     count, rows = found[0][5:] if found else (0, 0)
     return [_row_error(*row[:5]) for row in found], count, rows

@@ -97,11 +97,15 @@ def standalone_index(cursor, table: str, name: str) -> None:
     for number, (index, definition) in enumerate(cursor.fetchall()):
         if index in keyed:
             continue
-        using = _INDEX_TARGET.search(definition)
-        unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
-        cursor.execute(
-            f"CREATE {unique}INDEX {name}_i{number} ON {name} USING {definition[using.end() :]}"
-        )
+        cursor.execute(_index_on(definition, f"{name}_i{number}", name))
+
+
+def _index_on(definition: str, index: str, table: str) -> str:
+    """``definition`` (``pg_get_indexdef``) as the statement creating index ``index`` on
+    ``table``: same method, columns and uniqueness."""
+    using = _INDEX_TARGET.search(definition)
+    unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
+    return f"CREATE {unique}INDEX {index} ON {table} USING {definition[using.end() :]}"
 
 
 def swap(cursor, table: str, name: str, month: dt.date) -> None:
@@ -195,7 +199,5 @@ def _rebuild(cursor, table: str, *, partitioned: bool) -> None:
             definition = "PRIMARY KEY (id, month)" if partitioned else "PRIMARY KEY (id)"
         cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
     for name, definition in indexes:
-        using = _INDEX_TARGET.search(definition)
-        unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
-        cursor.execute(f"CREATE {unique}INDEX {name} ON {table} USING {definition[using.end() :]}")
+        cursor.execute(_index_on(definition, name, table))
     cursor.execute(f"ANALYZE {table}")
