@@ -23,20 +23,31 @@ from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-# The documents (these and the visit sheet, cycle/visit_sheet.py) load nothing (no external
-# images or styles; an image they carry, the visit sheet's QR codes, is a data: URL in the
-# document itself): one fetcher that may fetch nothing but data: URLs, made once, instead of
-# WeasyPrint's default one built (with the system's TLS certificates, about 0.1 s) for every
-# document; likewise one font configuration (fontconfig's view of the system fonts) per
-# process.
-NO_FETCHING = URLFetcher(allowed_protocols=("data",))
+from core import qr
+
+
+class NoFetching(URLFetcher):
+    """Loads nothing from outside: the documents (these and the visit sheet, cycle/
+    visit_sheet.py) have no external images or styles. An image they carry is a data: URL
+    in the document, or a QR code made here from its ``qr:`` address (core/qr.py)."""
+
+    def fetch(self, url, headers=None):
+        if url.startswith(qr.SCHEME):
+            return URLFetcherResponse(url, qr.qr_jpeg(url), {"Content-Type": "image/jpeg"})
+        return super().fetch(url, headers)
+
+
+# One fetcher, made once, instead of WeasyPrint's default one built (with the system's TLS
+# certificates, about 0.1 s) for every document; likewise one font configuration
+# (fontconfig's view of the system fonts) per process.
+NO_FETCHING = NoFetching(allowed_protocols=("data",))
 FONTS = FontConfiguration()
-# images read by WeasyPrint (decoded, converted to PDF streams), by URL, kept from one document
-# to the next in this thread: the visit sheet's QR codes are the same on every print of a
-# survey period (136 codes decoded: 80 ms of a week's sheet). Emptied when it grows past this
-# many entries (an image takes two or three; ~1 KB each for a QR code), between documents.
+# images read by WeasyPrint (made or decoded), by URL, kept from one document to the next in
+# this thread: the visit sheet's QR codes are the same on every print of a survey period (a
+# code takes ~5 ms to make). Emptied when it grows past this many entries (an image takes
+# two or three; a few KB each for a QR code), between documents.
 IMAGE_CACHE_ENTRIES = 4096
 _IMAGES = threading.local()
 

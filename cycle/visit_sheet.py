@@ -12,17 +12,17 @@ shows, in the same route order."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import lru_cache
-from itertools import groupby
+from itertools import groupby, zip_longest
 from string import Template
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
@@ -32,6 +32,7 @@ from brands.models import Sku
 from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
 from core.pdf import FONTS, NO_FETCHING, collecting_once, image_cache
+from core.typeset import MM_PER_PT, Columns, cut, ems, wrap_pieces
 from core.workdays import calendar_days
 from customers.models import Customer
 from markets.selectors import last_checks_before_each, skus_ordered_by_customer
@@ -44,21 +45,33 @@ from .selectors.today import today_lists
 # Six SKUs a customer, two to a printed line (three lines): room for the SKUs the actions name
 # and the key SKUs the customer sells most, and small enough for about ten customers a page.
 SKUS_PER_CUSTOMER = 6
-# A SKU line is four fields (□name, inventory, price, the last ones seen) on tab stops
-# FIELD_MM apart, two SKUs to the 192 mm line: the blanks line up in columns without a box
-# per blank or a line per SKU (every box and every line costs WeasyPrint time). A field
-# must end before the next stop, or the fields after it slip to the stop after: two SKUs
-# share a line only when all their fields surely fit (see ``_ems``).
-FIELD_MM = 24
+# The sheet is set in columns (core/typeset.py): a customer's block is two texts, not a box
+# per column. First the customer, the actions and the times/notes side by side, 48, 96 and
+# 48 mm wide, their lines wrapped here; then the SKU lines, each SKU four fields (□name,
+# inventory, price, the last ones seen), two SKUs to the line when all their fields fit their
+# columns. The SKU lines leave the right QR_MM free: a satisfaction QR (15 mm square) sits in
+# the block's top right corner, beside the customer's two or three lines and the first SKU
+# lines, so the block is no taller than its text.
+BODY_PT = 7.5
+NAME_PT = 9.5  # the route number and the customer's name
+HEADS_PT = 7
 SKU_FONT_PT = 7
-FIELD_EMS = FIELD_MM / (SKU_FONT_PT * 25.4 / 72) - 0.3  # 9.4 em of the SKU lines' font
-# a SKU name longer than this many half-width columns (a Chinese character takes two) is cut
-NAME_COLUMNS = 16
+TEXT_MM = 191.5  # the page's 192 mm less the blocks' left padding
+QR_MM = 18.5
+SHEET = Columns(starts_mm=(0, 48, 144), width_mm=TEXT_MM, font_pt=BODY_PT)
+HEADS = replace(SHEET, font_pt=HEADS_PT)
+_SKU_STARTS = (0, 23, 39.2, 57.7)  # name, inventory, price, last seen; the pair's second at +86.5
+SKU_LINE = Columns(
+    starts_mm=_SKU_STARTS + tuple(start + 86.5 for start in _SKU_STARTS),
+    width_mm=TEXT_MM - QR_MM,
+    font_pt=SKU_FONT_PT,
+)
 # the space to write the inventory or the price in (or a SKU's name): fullwidth low lines, a
 # glyph to 1 em where "_" takes half an em: the same line drawn with half the glyphs (each
 # glyph is shaped, measured and written one by one: a city week had 15,000 "_" of its
 # 52,000 characters)
 BLANK = "＿" * 5
+INVENTORY_BLANK = "＿" * 4  # a count of cartons: two digits
 # "the key SKUs the customer sells" = ordered in these last full months before the sheet's
 ORDER_MONTHS = 3
 
@@ -75,15 +88,16 @@ class SkuCheck:
 
     @property
     def fields(self) -> list[str]:
-        """``□name``, ``库存＿＿＿＿＿``, ``价格＿＿＿＿＿``, ``上次 7条/262.5元``."""
-        name = _cut(self.sku.name, NAME_COLUMNS) if self.sku else BLANK
+        """``□name``, ``库存＿＿＿＿``, ``价格＿＿＿＿＿``, ``上次 7条/262.5元``."""
+        room = SKU_LINE.width_ems(0) - ems("□")
+        name = cut(self.sku.name, room) if self.sku else BLANK
         last = []
         if self.inventory is not None:
             last.append(_("%(n)s条") % {"n": self.inventory})
         if self.price is not None:
             last.append(_("%(p)s元") % {"p": _money(self.price)})
         was = (_("上次") + " " + "/".join(last)) if last else ""
-        return [f"□{name}", _("库存") + BLANK, _("价格") + BLANK, was]
+        return [f"□{name}", _("库存") + INVENTORY_BLANK, _("价格") + BLANK, was]
 
 
 @dataclass
@@ -96,17 +110,60 @@ class SheetCustomer:
     survey: CustomerLink | None = None
 
     @property
-    def sku_lines(self) -> str:
-        """The SKU lines as one text: two SKUs to a line when the fields of both surely end
-        before their next tab stop (in Chinese they do, unless a count or a price is very
-        long), else one."""
-        skus = [sku.fields for sku in self.skus]
+    def block(self) -> SafeString:
+        """The customer, the actions and the times/notes side by side, as one text: lines of
+        three cells on the sheet's columns. The customer is the number and name (larger)
+        with the code after them when it fits, then the phone and the address."""
+        customer = self.customer
+        names = SHEET.wrap(0, f"{self.number}　{customer.name}", font_pt=NAME_PT)
+        pieces = [customer.code, customer.phone, customer.address or "—"]
+        # the code after the name when it fits there (in the text's size), else below it
+        name_ems = SHEET.mm(names[-1], NAME_PT) / (BODY_PT * MM_PER_PT)
+        info = wrap_pieces([p for p in pieces if p], SHEET.width_ems(0), first_ems=name_ems)
+        who = [*names[:-1], names[-1] + info[0], *info[1:]]
+        actions = SHEET.wrap(
+            1, "\n".join(_action_line(a) for a in self.actions) or _("没有待办的营销动作。")
+        )
+        notes = _("进店") + " __:__　" + _("离店") + " __:__"
+        if self.survey:
+            notes += "\n" + _("请客户扫码评价满意度")
+        times = SHEET.wrap(2, notes, less_mm=QR_MM if self.survey else 0)
         lines = []
+        for row, cells in enumerate(zip_longest(who, actions, times, fillvalue="")):
+            if row >= len(names):
+                lines.append(escape(SHEET.row(cells)))
+                continue
+            name = names[row]
+            width = SHEET.mm(name, NAME_PT) + SHEET.mm(cells[0][len(name) :])
+            text = "".join(SHEET.segments(cells, widths_mm=[width]))
+            lines.append(format_html('<span class="n">{}</span>{}', name, text[len(name) :]))
+        return mark_safe("\n".join(lines))  # noqa: S308 - every part escaped above
+
+    @property
+    def sku_rows(self) -> list[list[str]]:
+        """The SKU lines' fields: two SKUs to a line when every field fits its column (in
+        Chinese they do, unless a count or a price is very long), else one."""
+        skus = [sku.fields for sku in self.skus]
+        rows = []
         while skus:
-            n = 2 if len(skus) > 1 and _fit(skus[0]) and _fit(skus[1]) else 1
-            lines.append("\t".join(text for fields in skus[:n] for text in fields))
-            del skus[:n]
-        return "\n".join(lines)
+            pair = skus[0] + skus[1] if len(skus) > 1 else []
+            fits = pair and all(SKU_LINE.fits(i, text) for i, text in enumerate(pair))
+            rows.append(pair if fits else skus[0])
+            del skus[: 2 if fits else 1]
+        return rows
+
+    @property
+    def sku_lines(self) -> str:
+        """The SKU lines as one text, each field in its column."""
+        return "\n".join(SKU_LINE.row(fields) for fields in self.sku_rows)
+
+
+def _action_line(action: MarketingAction) -> str:
+    """``□☆ text``, or ``★ text （11-03 完成）`` for one done since the day began."""
+    if action.done_at:
+        done = timezone.localtime(action.done_at)
+        return f"{action.mark} {action.text} （{done:%m-%d} {_('完成')}）"
+    return f"□{action.mark} {action.text}"
 
 
 @dataclass
@@ -153,6 +210,16 @@ class Sheet:
                 }
             ]
         return [day.head(self.manager) for day in self.days]
+
+    @property
+    def column_heads(self) -> str:
+        """The column heads printed at the top of every page, on the sheet's columns."""
+        heads = [
+            _("路线序号　客户"),
+            _("营销动作（完成在 □ 打勾）"),
+            _("进离店时间 / 临时任务 / 备注"),
+        ]
+        return HEADS.row(heads)
 
 
 # --- who may print which sheet --------------------------------------------------------------
@@ -287,39 +354,6 @@ def _cells(chosen: dict, customer: Customer, last: dict) -> list[SkuCheck]:
     return cells + [SkuCheck() for _blank in range(SKUS_PER_CUSTOMER - len(cells))]
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _cut(text: str, columns: int) -> str:
-    """``text`` cut to about ``columns`` half-width columns, so it stays before the tab."""
-    if _width(text) <= columns:
-        return text
-    while _width(text) > columns - 1:
-        text = text[:-1]
-    return text + "…"
-
-
-def _fit(fields: list[str]) -> bool:
-    return all(_ems(text) < FIELD_EMS for text in fields)
-
-
-@lru_cache(4096)  # the same texts (SKU names, blanks) come back on every customer
-def _ems(text: str) -> float:
-    """The width of ``text`` in ems of the sheet's font, Noto Sans CJK, rounded up."""
-    return sum(_char_ems(ch) for ch in text)
-
-
-def _char_ems(ch: str) -> float:
-    if unicodedata.east_asian_width(ch) in "WFA":
-        return 1.0  # a Chinese character, □, …
-    if ch == " ":
-        return 0.23
-    if ch.isdigit() or ch in "./,:()-_+":
-        return 0.56
-    return 0.95  # no other character of the font is wider
-
-
 def _money(value: Decimal) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
@@ -349,13 +383,14 @@ def sheet_document(html: str) -> Document:
 
 # The sheet's style, parsed once per process rather than from a <style> in every document;
 # what changes from sheet to sheet (the days' page headers, the footer, in the user's
-# language) is in the template's <style>. A customer is one block: the customer, the actions
-# and the times/notes side by side (2, 4 and 2 of the line's 8 SKU fields wide, so they line
-# up with the SKU lines' fields), then the SKU lines; a satisfaction QR sits in the times'
-# corner (placed, not floated: no float for every line to go around). The column heads are a
-# fixed box, which WeasyPrint repeats on every page, in the top page margin. The bottom margin
-# boxes have fixed widths: with ``auto`` ones WeasyPrint measures their text's min- and
-# max-content widths on every page to share out the page's width.
+# language) is in the template's <style>. A customer is one block: its first text (``.g``:
+# the customer, the actions, the times and notes on the sheet's columns, ``SheetCustomer.
+# block``), then the SKU lines (``.s``); a satisfaction QR is placed in the times' top right
+# corner (the lines there are wrapped short of it), the block at least as tall as the code.
+# Kerning is off: the columns are computed from the font's advance widths (core/typeset.py).
+# The column heads are a fixed box, which WeasyPrint repeats on every page, in the top page
+# margin. The bottom margin boxes have fixed widths: with ``auto`` ones WeasyPrint measures
+# their text's min- and max-content widths on every page to share out the page's width.
 _STYLE = CSS(
     string=Template("""
 @page {
@@ -368,27 +403,23 @@ _STYLE = CSS(
   @bottom-right { content: counter(page) " / " counter(pages); width: 18%;
                   vertical-align: top; padding-top: 1mm; text-align: right; }
 }
-body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 7.5pt;
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: ${body}pt;
        line-height: 1.3; color: #000; margin: 0; }
 .day { break-before: page; }
 .day:first-child { break-before: auto; }
-.heads { position: fixed; top: -4.8mm; left: 0; right: 0; background: #e6e6e6; font-size: 7pt; }
-.c { border-top: 0.8pt solid #000; padding-bottom: 0.6mm; break-inside: avoid; }
-.i, .a, .t { display: inline-block; vertical-align: top; box-sizing: border-box;
-             padding: 0.5mm 1.5mm 0.5mm 0.5mm; white-space: pre-wrap; }
-.i { width: 25%; }
-.a { width: 50%; }
-.t { width: 25%; color: #555; }
-.t.q { position: relative; min-height: 16mm; padding-right: 17mm; }  /* room for the QR */
-.t.q > img { position: absolute; top: 0.5mm; right: 1.5mm; width: 15mm; height: 15mm;
+.heads { position: fixed; top: -4.8mm; left: 0; right: 0; background: #e6e6e6;
+         font-size: ${heads}pt; white-space: pre; padding-left: 0.5mm; }
+.g { border-top: 0.8pt solid #000; white-space: pre; padding: 0.5mm 0 0.5mm 0.5mm;
+     break-inside: avoid; }
+.g.q { position: relative; }
+.g.q > img { position: absolute; top: 0.5mm; right: 1.5mm; width: 15mm; height: 15mm;
              image-rendering: pixelated; }
-.i::first-line { font-size: 9.5pt; }  /* the number and the name */
-.heads > .i::first-line { font-size: 7pt; }
-.s { border-top: 0.4pt solid #aaa; padding: 0.4mm 0 0 0.5mm; white-space: pre;
-     tab-size: ${field}mm; font-size: ${font}pt; }
+.n { font-size: ${name}pt; }
+.s { border-top: 0.4pt solid #aaa; padding: 0.4mm 0 0.6mm 0.5mm; white-space: pre;
+     margin-right: ${qr}mm; break-before: avoid; break-inside: avoid;
+     font-size: ${font}pt; }
 .empty { margin-top: 4mm; font-size: 10pt; }
 .note { margin: 0 0 1mm; font-size: 7pt; }
-.heads > div { white-space: nowrap; }
-""").substitute(field=FIELD_MM, font=SKU_FONT_PT),
+""").substitute(font=SKU_FONT_PT, body=BODY_PT, heads=HEADS_PT, name=NAME_PT, qr=QR_MM),
     font_config=FONTS,
 )

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
-import segno
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.qr import qr_src, qr_svg
 from customers.models import Customer
 
 from .models import Survey
@@ -47,27 +46,6 @@ def link_for(*, survey: Survey, customer: Customer) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as an inline <svg class="qr"> (one path, scaled by CSS: pages
-    and WeasyPrint alike), safe to put in a template as is."""
-    svg = _qr(url).svg_inline(scale=1, border=2, omitsize=True, svgclass="qr", lineclass=None)
-    return mark_safe(svg)  # noqa: S308 (segno's own markup; the URL is only encoded in it)
-
-
-@lru_cache(maxsize=8192)  # ~0.6 KB each: a city's links of a period
-def qr_png(url: str) -> str:
-    """The QR code of ``url`` as a PNG data URI, a pixel a module (printed with
-    ``image-rendering: pixelated``): what the visit sheet prints. WeasyPrint draws an image
-    at once, where it reads and draws an <svg>'s path of some 300 squares (~4 ms a code:
-    0.5 s for a week's sheet); and encoding a code takes ~5 ms, so a link's (it never
-    changes) is kept for the next sheet."""
-    return _qr(url).png_data_uri(scale=1, border=2)
-
-
-def _qr(url: str) -> segno.QRCode:
-    return segno.make(url, error="m")
-
-
 @dataclass(frozen=True)
 class CustomerLink:
     survey: Survey
@@ -78,10 +56,10 @@ class CustomerLink:
         """The QR as an inline <svg> (the customer page and card); made when first asked."""
         return qr_svg(self.url)
 
-    @cached_property
+    @property
     def qr_image(self) -> str:
-        """The QR as a PNG data URI for an <img> (the visit sheet)."""
-        return qr_png(self.url)
+        """The QR's address for an <img> of a printed document (the visit sheet)."""
+        return qr_src(self.url)
 
 
 def customer_links(*, customer_ids: list[int], day: dt.date) -> dict[int, CustomerLink]:

@@ -177,8 +177,9 @@ def test_plan_pdf_queries_do_not_grow_with_the_plan(client, month, django_assert
 
 def test_the_documents_read_data_urls_and_nothing_else(monkeypatch):
     """What WeasyPrint may load for a printed document: images carried in the document
-    (data: URLs, the visit sheet's QR codes), never a file or an address; the images read
-    are kept for the next document of the thread, and dropped when there are too many."""
+    (data: URLs) or made for it (the visit sheet's QR codes), never a file or an address; the
+    images read are kept for the next document of the thread, and dropped when there are too
+    many."""
     from core import pdf
 
     with pytest.raises(ValueError, match="disallowed protocol"):
@@ -187,6 +188,9 @@ def test_the_documents_read_data_urls_and_nothing_else(monkeypatch):
         pdf.NO_FETCHING.fetch("http://example.com/logo.png")
     response = pdf.NO_FETCHING.fetch("data:text/plain;base64,5pyI6K6h5YiS")
     assert response.read().decode() == "月计划"
+    # a QR code is made, not fetched: the address holds what it encodes
+    qr = pdf.NO_FETCHING.fetch("qr:https://work135.example.com/s/1-2.abc/")
+    assert qr.content_type == "image/jpeg" and qr.read().startswith(b"\xff\xd8")
     monkeypatch.setattr(pdf, "IMAGE_CACHE_ENTRIES", 2)
     monkeypatch.setattr(pdf._IMAGES, "cache", {}, raising=False)
     cache = pdf.image_cache()

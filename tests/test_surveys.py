@@ -4,13 +4,16 @@ callbacks, the figures (pages and export) and the "dissatisfied customer" rule."
 import datetime as dt
 import io
 import re
+import subprocess
 
 import openpyxl
 import pytest
+import segno
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from core.months import add_months
 from imports.services import import_file
@@ -431,7 +434,7 @@ def test_the_dissatisfied_rule_fires_on_the_last_answer_and_generates_the_action
 # --- the QR on the visit sheet and the customer card ---------------------------------------
 
 # the visit sheet's ``day`` fixture (a1's visit on 2026-11-03)
-from tests.test_visit_sheet import DAY_URL, run_tool  # noqa: E402
+from tests.test_visit_sheet import DAY_URL, pdf_tool, run_tool  # noqa: E402
 from tests.test_visit_sheet import day as sheet_day  # noqa: E402, F401
 
 
@@ -448,9 +451,21 @@ def test_the_visit_sheet_prints_the_qr_of_customers_who_have_not_answered(
     from cycle.visit_sheet import day_sheet, sheet_html
 
     sheet = day_sheet(user=two_teams["cm"]["a1"], username="a1", date=dt.date(2026, 11, 3))
-    assert '<img src="data:image/png;base64,' in sheet_html(sheet)
+    link = link_for(survey=survey, customer=two_teams["customers"]["a1"])
+    assert f'<img src="qr:{link}"' in sheet_html(sheet)
     images = run_tool("pdfimages", content, tmp_path, "-list")
     assert len(images.splitlines()) == 3  # the heading, its rule and the one QR code
+    # the printed code is the customer's link, module for module
+    extract = [pdf_tool("pdfimages"), "-j", str(tmp_path / "sheet.pdf"), str(tmp_path / "qr")]
+    subprocess.run(extract, check=True)
+    printed = Image.open(next(tmp_path.glob("qr-*.jpg"))).convert("L")
+    modules = segno.make(link, error="m").matrix
+    assert printed.size == (len(modules) + 4, len(modules) + 4)  # two modules of margin
+    dark = [
+        [printed.getpixel((x + 2, y + 2)) < 128 for x in range(len(modules))]
+        for y in range(len(modules))
+    ]
+    assert dark == [[bool(module) for module in row] for row in modules]
     answer_make(survey, two_teams["customers"]["a1"], ALL5)
     again = client.get(DAY_URL).content
     assert "请客户扫码评价满意度" not in run_tool("pdftotext", again, tmp_path)

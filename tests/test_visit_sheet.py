@@ -3,6 +3,7 @@ day's customers with their actions and the SKUs to check, the week's days, who m
 whose sheet, and a query count that does not grow with the customers."""
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -157,19 +158,48 @@ def test_every_page_repeats_the_header_and_the_column_heads(client, two_teams, t
 
 
 def test_two_skus_share_a_line_only_when_their_fields_fit():
-    """The fields sit on tab stops: one too wide for its stop would push the next SKU out
-    of its column, so such a SKU gets a line of its own."""
+    """Each field has its column: one too wide for it would push the fields after it out of
+    theirs, so such a SKU gets a line of its own."""
     seen = SkuCheck(SimpleNamespace(name="中华(硬)"), inventory=8, price=Decimal("255"))
-    long = SkuCheck(SimpleNamespace(name="云烟(紫)"), inventory=1200, price=Decimal("1262.5"))
+    long = SkuCheck(SimpleNamespace(name="云烟(紫)"), inventory=120000, price=Decimal("99999.5"))
     customer = SheetCustomer(1, None, [], [seen, SkuCheck(), long, seen, SkuCheck()])
-    lines = [line.split("\t") for line in customer.sku_lines.split("\n")]
-    seen_fields = ["□中华(硬)", "库存＿＿＿＿＿", "价格＿＿＿＿＿", "上次 8条/255元"]
-    blank_fields = ["□＿＿＿＿＿", "库存＿＿＿＿＿", "价格＿＿＿＿＿", ""]
-    assert lines == [
+    seen_fields = ["□中华(硬)", "库存＿＿＿＿", "价格＿＿＿＿＿", "上次 8条/255元"]
+    blank_fields = ["□＿＿＿＿＿", "库存＿＿＿＿", "价格＿＿＿＿＿", ""]
+    assert customer.sku_rows == [
         seen_fields + blank_fields,
-        ["□云烟(紫)", "库存＿＿＿＿＿", "价格＿＿＿＿＿", "上次 1200条/1262.5元"],
+        ["□云烟(紫)", "库存＿＿＿＿", "价格＿＿＿＿＿", "上次 120000条/99999.5元"],
         seen_fields + blank_fields,
     ]
+
+
+def test_a_long_sku_name_is_cut_to_its_column():
+    name = "黄鹤楼(硬金砂天下名楼特别纪念版细支)"
+    fields = SkuCheck(SimpleNamespace(name=name)).fields
+    assert fields[0].startswith("□黄鹤楼(硬金砂") and fields[0].endswith("…")
+    assert len(fields[0]) < len(name)
+
+
+def test_the_columns_line_up_on_every_line(client, two_teams, thirty, tmp_path):
+    """The sheet is set in columns of text (core/typeset.py): on every line of every page,
+    the actions start under their column head, and each SKU field at its column."""
+    client.force_login(two_teams["cm"]["a1"])
+    boxes = run_tool("pdftotext", client.get(DAY_URL).content, tmp_path, "-bbox")
+    words = [
+        (float(m["x"]), m["word"])
+        for m in re.finditer(r'xMin="(?P<x>[\d.]+)".*?>(?P<word>[^<]+)</word>', boxes)
+    ]
+
+    def starts(prefix):
+        return [x for x, word in words if word.startswith(prefix)]
+
+    def columns(xs):  # how many distinct starts, a third of a millimetre apart or more
+        return 1 + sum(1 for a, b in zip(sorted(xs), sorted(xs)[1:], strict=False) if b - a > 1)
+
+    heads = starts("营销动作")
+    assert columns(heads) == 1  # the column head, at the same place on every page
+    assert len(starts("□☆")) == 90 and columns(starts("□☆") + heads) == 1
+    assert columns(starts("库存")) == 2 and columns(starts("价格")) == 2
+    assert len(starts("进店")) == 30 and columns(starts("进店") + starts("进离店时间")) == 1
 
 
 def test_query_count_does_not_grow_with_customers(
