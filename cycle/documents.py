@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import zip_longest
+from string import Template
 
 from django.utils import timezone
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.pdf import render_pdf, style
+from core.typeset import Columns
 
 from .models import Cycle, WeeklySummary
 from .selectors import (
@@ -73,17 +79,43 @@ def arrangement_weeks(*, cycle: Cycle) -> list[WeekFigures]:
     return weeks
 
 
+# The actions table's columns (core/typeset.py): a row is one cell whose text holds the three
+# columns (the customer, the actions, the planned days), 48, 108 and 27 mm wide with 3 mm
+# between them, where the column rules are (drawn once for the table, PLAN_STYLE).
+PLAN_PT = 8.5
+PLAN_COLUMNS = Columns(starts_mm=(0, 48, 156), width_mm=183, font_pt=PLAN_PT, gap_mm=3)
+
+
 @dataclass
 class PlanRow:
-    """One customer's row of the printed plan, its cells as ready texts (lines separated by
-    newlines): WeasyPrint lays out a cell of one text much faster than one of several
-    elements (a line break, a span for a smaller code), and the template stays short. The
-    code follows the name on its line: a line less for most customers (WeasyPrint's time
-    grows with lines; a city plan of 145 customers takes 5 pages instead of 7)."""
+    """One customer's row of the printed plan: the customer's name and code (the code on
+    the next line only when both do not fit), the actions a line each (mark, [source],
+    text, (visit day)), the planned visit days ("" when none is planned)."""
 
-    customer: str  # the name and the code (on the next line only when both do not fit)
-    actions: str  # one line an action: mark, [source], text, (visit day)
-    days: str  # the planned visit days, "" when none is planned
+    customer: str
+    actions: str
+    days: str
+
+    @property
+    def text(self) -> SafeString:
+        """The row as one text on the plan's columns; "未安排" set apart when no day is."""
+        columns = [
+            PLAN_COLUMNS.wrap(0, self.customer),
+            PLAN_COLUMNS.wrap(1, self.actions),
+            PLAN_COLUMNS.wrap(2, self.days or _("未安排")),
+        ]
+        lines = [PLAN_COLUMNS.segments(cells) for cells in zip_longest(*columns, fillvalue="")]
+        if self.days:
+            return mark_safe(escape("\n".join("".join(line) for line in lines)))  # noqa: S308
+        first = lines[0]
+        lines[0] = [*first[:-1], format_html('<span class="note">{}</span>', first[-1])]
+        return mark_safe(  # noqa: S308 - escaped piece by piece
+            "\n".join("".join(conditional_escape(piece) for piece in line) for line in lines)
+        )
+
+
+def plan_heads() -> str:
+    return PLAN_COLUMNS.row([_("客户"), _("营销动作"), _("计划拜访日")])
 
 
 def plan_rows(groups: list[CustomerActions]) -> list[PlanRow]:
@@ -109,6 +141,7 @@ def plan_document(*, user: User, username: str, month: dt.date) -> dict:
         "cycle": cycle,
         "manager": cycle.manager,
         "rows": plan_rows(plan_actions(cycle=cycle)),
+        "heads": plan_heads(),
         "counts": action_counts(cycle=cycle),
         "weeks": weeks,
         "planned_visits": sum(w.visits for w in weeks),
@@ -146,7 +179,20 @@ def evaluation_pdf(context: dict) -> bytes:
 # 0.5 pt lines are two 0.25 pt borders side by side (each cell's and the table's own), not
 # collapsed borders: a cell's four sides are drawn as one rectangle, where collapsed ones are
 # resolved and drawn segment by segment (a twentieth of a long plan's time).
-PLAN_STYLE = style("""
+# a rule is a one-pixel gray image stretched down the table (a gradient is drawn over the
+# whole table, whatever its size)
+_GRAY = (
+    "url(data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNIAwAAaABn0/grvwAAAABJRU5ErkJggg==)"
+)
+_RULES = PLAN_COLUMNS.starts_mm[1:]
+_COLUMN_RULES = (
+    f"background-image: {', '.join([_GRAY] * len(_RULES))}; "
+    f"background-position: {', '.join(f'{x}mm 0' for x in _RULES)}; "
+    "background-size: 0.5pt 100%; background-repeat: no-repeat;"
+)
+PLAN_STYLE = style(
+    Template("""
 @page {
   size: A4; margin: 16mm 12mm 14mm;
   font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 8pt; color: #333;
@@ -169,8 +215,17 @@ tr { break-inside: avoid; }
 .num { text-align: right; }
 .prewrap { white-space: pre-wrap; }
 .note { color: #444; font-size: 7.5pt; }
+/* the actions table: a cell a row, its text on the columns of PLAN_COLUMNS, the column rules
+   drawn once for the table (and over the head's shading) */
+table.rows { table-layout: fixed; border-width: 0.5pt; }
+table.rows th, table.rows td { border: none; padding-left: 1.5mm; padding-right: 1.5mm;
+                               white-space: pre; }
+table.rows td { border-top: 0.5pt solid #666; }
+table.rows, table.rows th { ${rules} }
+table.rows th { background-color: #e6e6e6; }
 .lines { white-space: pre-line; }
 dl { display: block; margin: 0; }
 dt { float: left; width: 32mm; color: #444; }
 dd { margin: 0 0 1mm 34mm; }
-""")
+""").substitute(rules=_COLUMN_RULES)
+)

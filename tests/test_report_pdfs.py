@@ -2,6 +2,7 @@
 PDF (Chinese text, extractable), the links from the pages, and who may print whose."""
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from cycle.models import ApprovalRecord, Document, PlanStatus, WeeklySummary
 from tests.factories import (
+    CustomerFactory,
     CycleFactory,
     ImprovementFactory,
     MarketingActionFactory,
@@ -129,6 +131,34 @@ def test_plan_pdf_holds_the_plan(client, month, tmp_path):
     assert "10-13、10-14" in text  # the customer's planned days
     assert "周安排（计划拜访 2 户次）" in text and "13日 1" in text
     assert "同意，注意农网客户" in text  # approval history
+
+
+def test_the_plans_actions_line_up_under_their_heads(client, month, tmp_path):
+    """The actions table is a cell a row whose text holds the three columns
+    (cycle.documents.PlanRow): every action starts under the head "营销动作", every planned
+    day under "计划拜访日"; a customer without a planned day says so."""
+    cycle = month["cm"]["a1"].cycles.get()
+    for i in range(40):
+        customer = CustomerFactory(manager=month["cm"]["a1"], name=f"客户{i}号便利店")
+        MarketingActionFactory(
+            cycle=cycle, customer=customer, text="检查重点品牌陈列" * (i % 3 + 1)
+        )
+    content = get(client, month["cm"]["a1"], PLAN_PDF).content
+    text = pdf_text(content, tmp_path)
+    assert "未安排" in text
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(tmp_path / "document.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    words = [(float(m[1]), m[2]) for m in re.finditer(r'xMin="([\d.]+)".*?>([^<]+)</word>', boxes)]
+    heads = [x for x, word in words if word == "营销动作"]  # on every page the table is on
+    actions = [x for x, word in words if word in {"☆", "★"}][2:]  # after the legend's two
+    assert len(heads) == 2 and len(actions) >= 42
+    assert max(heads + actions) - min(heads + actions) < 1
+    days = [x for x, word in words if word == "计划拜访日" or word in {"未安排", "10-13、10-14"}]
+    assert len(days) >= 4 and max(days) - min(days) < 1
 
 
 def test_evaluation_pdf_holds_the_summary(client, month, tmp_path):
