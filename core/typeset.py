@@ -108,6 +108,7 @@ def char_ems(ch: str) -> float:
     return 0.95
 
 
+@lru_cache(16384)  # the same texts come back: SKU names and fields, blanks, labels
 def ems(text: str) -> float:
     """The width of ``text`` in ems."""
     return sum(char_ems(ch) for ch in text)

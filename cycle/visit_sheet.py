@@ -21,8 +21,6 @@ from string import Template
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
@@ -32,7 +30,7 @@ from brands.models import Sku
 from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
 from core.pdf import FONTS, NO_FETCHING, collecting_once, image_cache
-from core.typeset import MM_PER_PT, Columns, cut, ems, wrap_pieces
+from core.typeset import Columns, cut, ems
 from core.workdays import calendar_days
 from customers.models import Customer
 from markets.selectors import last_checks_before_each, skus_ordered_by_customer
@@ -45,33 +43,33 @@ from .selectors.today import today_lists
 # Six SKUs a customer, two to a printed line (three lines): room for the SKUs the actions name
 # and the key SKUs the customer sells most, and small enough for about ten customers a page.
 SKUS_PER_CUSTOMER = 6
-# The sheet is set in columns (core/typeset.py): a customer's block is two texts, not a box
-# per column. First the customer, the actions and the times/notes side by side, 48, 96 and
-# 48 mm wide, their lines wrapped here; then the SKU lines, each SKU four fields (□name,
-# inventory, price, the last ones seen), two SKUs to the line when all their fields fit their
-# columns. The SKU lines leave the right QR_MM free: a satisfaction QR (15 mm square) sits in
-# the block's top right corner, beside the customer's two or three lines and the first SKU
+# The sheet is set in columns (core/typeset.py): a customer is one block of text, not a box
+# per column. Its first line names the customer (set larger); then the address, the actions
+# and the visit times side by side, 48, 96 and 48 mm wide, their lines wrapped here; then the
+# SKU lines, each SKU four fields (□name, inventory, price, the last ones seen), two SKUs to
+# the line when all their fields fit their columns. The SKU lines leave the right QR_MM free:
+# a satisfaction QR (15 mm square) sits in the block's top right corner, beside the first
 # lines, so the block is no taller than its text.
 BODY_PT = 7.5
-NAME_PT = 9.5  # the route number and the customer's name
+NAME_PT = 9.5  # the customer's line: route number, name, code, phone
 HEADS_PT = 7
-SKU_FONT_PT = 7
 TEXT_MM = 191.5  # the page's 192 mm less the blocks' left padding
 QR_MM = 18.5
 SHEET = Columns(starts_mm=(0, 48, 144), width_mm=TEXT_MM, font_pt=BODY_PT)
 HEADS = replace(SHEET, font_pt=HEADS_PT)
-_SKU_STARTS = (0, 23, 39.2, 57.7)  # name, inventory, price, last seen; the pair's second at +86.5
-SKU_LINE = Columns(
+_SKU_STARTS = (0, 24.2, 38.7, 55.8)  # name, inventory, price, last seen; the pair's second at +86.5
+SKU_LINE = replace(
+    SHEET,
     starts_mm=_SKU_STARTS + tuple(start + 86.5 for start in _SKU_STARTS),
     width_mm=TEXT_MM - QR_MM,
-    font_pt=SKU_FONT_PT,
 )
 # the space to write the inventory or the price in (or a SKU's name): fullwidth low lines, a
 # glyph to 1 em where "_" takes half an em: the same line drawn with half the glyphs (each
 # glyph is shaped, measured and written one by one: a city week had 15,000 "_" of its
 # 52,000 characters)
 BLANK = "＿" * 5
-INVENTORY_BLANK = "＿" * 4  # a count of cartons: two digits
+INVENTORY_BLANK = "＿" * 3  # a count of cartons: two digits
+PRICE_BLANK = "＿" * 4  # a price a carton: 262.5
 # "the key SKUs the customer sells" = ordered in these last full months before the sheet's
 ORDER_MONTHS = 3
 
@@ -88,7 +86,7 @@ class SkuCheck:
 
     @property
     def fields(self) -> list[str]:
-        """``□name``, ``库存＿＿＿＿``, ``价格＿＿＿＿＿``, ``上次 7条/262.5元``."""
+        """``□name``, ``库存＿＿＿``, ``价格＿＿＿＿``, ``上次 7条/262.5元``."""
         room = SKU_LINE.width_ems(0) - ems("□")
         name = cut(self.sku.name, room) if self.sku else BLANK
         last = []
@@ -97,7 +95,7 @@ class SkuCheck:
         if self.price is not None:
             last.append(_("%(p)s元") % {"p": _money(self.price)})
         was = (_("上次") + " " + "/".join(last)) if last else ""
-        return [f"□{name}", _("库存") + INVENTORY_BLANK, _("价格") + BLANK, was]
+        return [f"□{name}", _("库存") + INVENTORY_BLANK, _("价格") + PRICE_BLANK, was]
 
 
 @dataclass
@@ -110,34 +108,23 @@ class SheetCustomer:
     survey: CustomerLink | None = None
 
     @property
-    def block(self) -> SafeString:
-        """The customer, the actions and the times/notes side by side, as one text: lines of
-        three cells on the sheet's columns. The customer is the number and name (larger)
-        with the code after them when it fits, then the phone and the address."""
+    def block(self) -> str:
+        """The customer's line (the route number, name, code and phone: set larger by the
+        style), then the address, the actions and the visit times side by side, as one text
+        on the sheet's columns."""
         customer = self.customer
-        names = SHEET.wrap(0, f"{self.number}　{customer.name}", font_pt=NAME_PT)
-        pieces = [customer.code, customer.phone, customer.address or "—"]
-        # the code after the name when it fits there (in the text's size), else below it
-        name_ems = SHEET.mm(names[-1], NAME_PT) / (BODY_PT * MM_PER_PT)
-        info = wrap_pieces([p for p in pieces if p], SHEET.width_ems(0), first_ems=name_ems)
-        who = [*names[:-1], names[-1] + info[0], *info[1:]]
+        head = "　".join(
+            filter(None, [f"{self.number}", customer.name, customer.code, customer.phone])
+        )
+        address = SHEET.wrap(0, customer.address or "—")
         actions = SHEET.wrap(
             1, "\n".join(_action_line(a) for a in self.actions) or _("没有待办的营销动作。")
         )
-        notes = _("进店") + " __:__　" + _("离店") + " __:__"
-        if self.survey:
-            notes += "\n" + _("请客户扫码评价满意度")
-        times = SHEET.wrap(2, notes, less_mm=QR_MM if self.survey else 0)
-        lines = []
-        for row, cells in enumerate(zip_longest(who, actions, times, fillvalue="")):
-            if row >= len(names):
-                lines.append(escape(SHEET.row(cells)))
-                continue
-            name = names[row]
-            width = SHEET.mm(name, NAME_PT) + SHEET.mm(cells[0][len(name) :])
-            text = "".join(SHEET.segments(cells, widths_mm=[width]))
-            lines.append(format_html('<span class="n">{}</span>{}', name, text[len(name) :]))
-        return mark_safe("\n".join(lines))  # noqa: S308 - every part escaped above
+        times = SHEET.wrap(
+            2, _("进店") + " __:__　" + _("离店") + " __:__", less_mm=QR_MM if self.survey else 0
+        )
+        rows = zip_longest(address, actions, times, fillvalue="")
+        return "\n".join([head, *(SHEET.row(cells) for cells in rows)])
 
     @property
     def sku_rows(self) -> list[list[str]]:
@@ -195,6 +182,11 @@ class Sheet:
     @property
     def customer_count(self) -> int:
         return sum(len(day.customers) for day in self.days)
+
+    @property
+    def has_qr(self) -> bool:
+        """Some customer's satisfaction QR is printed (the legend then says what it is for)."""
+        return any(c.survey for day in self.days for c in day.customers)
 
     @property
     def heads(self) -> list[str]:
@@ -398,10 +390,8 @@ _STYLE = CSS(
   font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 7pt; color: #333;
   @top-left { width: 100%; vertical-align: bottom; padding-bottom: 5.5mm; font-size: 9pt;
               color: #000; }
-  @bottom-left { width: 18%; vertical-align: top; padding-top: 1mm; }
-  @bottom-center { width: 64%; vertical-align: top; padding-top: 1mm; text-align: center; }
-  @bottom-right { content: counter(page) " / " counter(pages); width: 18%;
-                  vertical-align: top; padding-top: 1mm; text-align: right; }
+  @bottom-left { width: 76%; vertical-align: top; padding-top: 1mm; }
+  @bottom-right { width: 24%; vertical-align: top; padding-top: 1mm; text-align: right; }
 }
 body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: ${body}pt;
        line-height: 1.3; color: #000; margin: 0; }
@@ -414,12 +404,9 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: $
 .g.q { position: relative; }
 .g.q > img { position: absolute; top: 0.5mm; right: 1.5mm; width: 15mm; height: 15mm;
              image-rendering: pixelated; }
-.n { font-size: ${name}pt; }
-.s { border-top: 0.4pt solid #aaa; padding: 0.4mm 0 0.6mm 0.5mm; white-space: pre;
-     margin-right: ${qr}mm; break-before: avoid; break-inside: avoid;
-     font-size: ${font}pt; }
+.g::first-line { font-size: ${name}pt; }
 .empty { margin-top: 4mm; font-size: 10pt; }
 .note { margin: 0 0 1mm; font-size: 7pt; }
-""").substitute(font=SKU_FONT_PT, body=BODY_PT, heads=HEADS_PT, name=NAME_PT, qr=QR_MM),
+""").substitute(body=BODY_PT, heads=HEADS_PT, name=NAME_PT),
     font_config=FONTS,
 )

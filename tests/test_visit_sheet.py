@@ -163,11 +163,11 @@ def test_two_skus_share_a_line_only_when_their_fields_fit():
     seen = SkuCheck(SimpleNamespace(name="中华(硬)"), inventory=8, price=Decimal("255"))
     long = SkuCheck(SimpleNamespace(name="云烟(紫)"), inventory=120000, price=Decimal("99999.5"))
     customer = SheetCustomer(1, None, [], [seen, SkuCheck(), long, seen, SkuCheck()])
-    seen_fields = ["□中华(硬)", "库存＿＿＿＿", "价格＿＿＿＿＿", "上次 8条/255元"]
-    blank_fields = ["□＿＿＿＿＿", "库存＿＿＿＿", "价格＿＿＿＿＿", ""]
+    seen_fields = ["□中华(硬)", "库存＿＿＿", "价格＿＿＿＿", "上次 8条/255元"]
+    blank_fields = ["□＿＿＿＿＿", "库存＿＿＿", "价格＿＿＿＿", ""]
     assert customer.sku_rows == [
         seen_fields + blank_fields,
-        ["□云烟(紫)", "库存＿＿＿＿", "价格＿＿＿＿＿", "上次 120000条/99999.5元"],
+        ["□云烟(紫)", "库存＿＿＿", "价格＿＿＿＿", "上次 120000条/99999.5元"],
         seen_fields + blank_fields,
     ]
 
