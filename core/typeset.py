@@ -162,25 +162,6 @@ def wrap(text: str, width_ems: float) -> list[str]:
     return lines
 
 
-def wrap_pieces(pieces: Sequence[str], width_ems: float, *, first_ems: float = 0) -> list[str]:
-    """``pieces`` (a code, a phone number, an address) on lines no wider than
-    ``width_ems``, one space apart, a piece breaking only when it is wider than a line. The
-    first line already holds ``first_ems`` of other text (it starts with a space then)."""
-    lines: list[str] = []
-    line, width = "", first_ems
-    for piece in pieces:
-        sep = " " if (line or first_ems) else ""
-        if width + ems(sep + piece) <= width_ems:
-            line, width = line + sep + piece, width + ems(sep + piece)
-            continue
-        if line or first_ems:
-            lines.append(line)
-        *full, line = wrap(piece, width_ems)
-        lines += full
-        width, first_ems = ems(line), 0
-    return [*lines, line]
-
-
 def cut(text: str, width_ems: float) -> str:
     """``text``, or as much of it as fits in ``width_ems`` with "…" after it."""
     if ems(text) <= width_ems:

@@ -4,7 +4,7 @@ Chinese reader expects, blank space as wide as asked, each cell at its column's 
 import pytest
 
 from core import typeset
-from core.typeset import Columns, cut, ems, pad, wrap, wrap_pieces
+from core.typeset import Columns, cut, ems, pad, wrap
 
 
 def test_widths_are_the_fonts():
@@ -48,19 +48,6 @@ def test_each_cell_starts_at_its_column():
     first, rest = columns.segments(["1　兴隆烟酒店", "□"], widths_mm=[30])
     assert ems(first) * mm == pytest.approx(48 - 30 + ems("1　兴隆烟酒店") * mm, abs=0.25)
     assert rest == "□"
-
-
-def test_pieces_break_between_them_before_inside_them():
-    assert wrap_pieces(["620104101199", "13909310001", "城关区张掖路8号"], 10) == [
-        "620104101199",
-        "13909310001",
-        "城关区张掖路8号",
-    ]
-    assert wrap_pieces(["620104101199", "13909310001"], 12, first_ems=3) == [
-        " 620104101199",
-        "13909310001",
-    ]
-    assert wrap_pieces(["620104101199"], 10, first_ems=8) == ["", "620104101199"]
 
 
 def test_cut_keeps_what_fits():
