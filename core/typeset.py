@@ -180,19 +180,18 @@ def _fit(text: str, width_ems: float) -> int:
 
 
 def pad(width_ems: float) -> str:
-    """Blank space ``width_ems`` wide (to within 0.03 em), of spaces the font has glyphs for:
+    """Blank space ``width_ems`` wide (to within 0.09 em), of spaces the font has glyphs for:
     em spaces, an en space and plain ones (0.224 em): any run of them adds up to the sum of
     their widths."""
     if width_ems <= 0:
         return ""
-    best = None
-    for spaces in range(min(SPACES, int(width_ems / SPACE_EMS)) + 1):
+
+    def miss(spaces: int) -> float:
         rest = width_ems - spaces * SPACE_EMS
-        halves = round(rest / 0.5)
-        miss = abs(rest - halves * 0.5)
-        if best is None or miss < best[0] - 1e-9:
-            best = (miss, spaces, halves)
-    _miss, spaces, halves = best
+        return abs(rest - round(rest / 0.5) * 0.5)
+
+    spaces = min(range(min(SPACES, int(width_ems / SPACE_EMS)) + 1), key=miss)
+    halves = round((width_ems - spaces * SPACE_EMS) / 0.5)
     return "\u2003" * (halves // 2) + "\u2002" * (halves % 2) + " " * spaces
 
 

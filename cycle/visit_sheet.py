@@ -30,7 +30,7 @@ from brands.models import Sku
 from brands.selectors import key_skus
 from core.months import add_months, day_bounds, month_start
 from core.pdf import FONTS, NO_FETCHING, collecting_once, image_cache
-from core.typeset import Columns, cut, ems
+from core.typeset import MM_PER_PT, Columns, cut, ems, wrap
 from core.workdays import calendar_days
 from customers.models import Customer
 from markets.selectors import last_checks_before_each, skus_ordered_by_customer
@@ -57,6 +57,7 @@ TEXT_MM = 191.5  # the page's 192 mm less the blocks' left padding
 QR_MM = 18.5
 SHEET = Columns(starts_mm=(0, 48, 144), width_mm=TEXT_MM, font_pt=BODY_PT)
 HEADS = replace(SHEET, font_pt=HEADS_PT)
+HEAD_EMS = (TEXT_MM - QR_MM) / (NAME_PT * MM_PER_PT)  # the customer's line, beside the QR
 _SKU_STARTS = (0, 24.2, 38.7, 55.8)  # name, inventory, price, last seen; the pair's second at +86.5
 SKU_LINE = replace(
     SHEET,
@@ -113,9 +114,9 @@ class SheetCustomer:
         style), then the address, the actions and the visit times side by side, as one text
         on the sheet's columns."""
         customer = self.customer
-        head = "　".join(
-            filter(None, [f"{self.number}", customer.name, customer.code, customer.phone])
-        )
+        who = [str(self.number), customer.name, customer.code, customer.phone]
+        # a name too long for the line goes on in the text's size (only the first is larger)
+        head = wrap("　".join(filter(None, who)), HEAD_EMS)
         address = SHEET.wrap(0, customer.address or "—")
         actions = SHEET.wrap(
             1, "\n".join(_action_line(a) for a in self.actions) or _("没有待办的营销动作。")
@@ -124,7 +125,7 @@ class SheetCustomer:
             2, _("进店") + " __:__　" + _("离店") + " __:__", less_mm=QR_MM if self.survey else 0
         )
         rows = zip_longest(address, actions, times, fillvalue="")
-        return "\n".join([head, *(SHEET.row(cells) for cells in rows)])
+        return "\n".join([*head, *(SHEET.row(cells) for cells in rows)])
 
     @property
     def sku_rows(self) -> list[list[str]]:

@@ -202,6 +202,30 @@ def test_the_columns_line_up_on_every_line(client, two_teams, thirty, tmp_path):
     assert len(starts("进店")) == 30 and columns(starts("进店") + starts("进离店时间")) == 1
 
 
+def test_the_longest_texts_stay_on_the_page(client, two_teams, day, tmp_path):
+    """Every text as long as its field allows, without a space to break at: all of it is
+    printed, and nothing runs past the page's right margin (the sheet's lines do not wrap by
+    themselves: core/typeset.py wraps them)."""
+    from cycle.models.plans import ACTION_TEXT_MAX_LENGTH
+
+    customer = day["customer"]
+    customer.name = "兴" * 100
+    customer.address = "张掖路" * 66
+    customer.phone = "1" * 32
+    customer.save()
+    MarketingActionFactory(
+        cycle=day["cycle"], customer=customer, text="检" * ACTION_TEXT_MAX_LENGTH
+    )
+    client.force_login(two_teams["cm"]["a1"])
+    content = client.get(DAY_URL).content
+    text = run_tool("pdftotext", content, tmp_path)
+    assert text.count("兴") == 100 and text.count("掖") == 66
+    assert text.count("检") == ACTION_TEXT_MAX_LENGTH
+    boxes = run_tool("pdftotext", content, tmp_path, "-bbox")
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes))
+    assert right <= (210 - 9) / 25.4 * 72 + 1  # A4 less the 9 mm margin, in points
+
+
 def test_query_count_does_not_grow_with_customers(
     client, two_teams, thirty, django_assert_max_num_queries
 ):
