@@ -2,21 +2,21 @@
 
 WeasyPrint's time grows with boxes and lines: a form of side-by-side columns laid out as a box
 per column (inline blocks, table cells) costs a block layout per column per row, most of a
-long document's time. Set here instead, the columns are one text: the lines of each column
-wrapped in Python with the font's own advance widths, and joined side by side with tabs
-(``tab-size`` of ``Columns.tab_mm`` on the element, ``white-space: pre``), each column
-starting on a tab stop. WeasyPrint then only shapes and draws lines of text.
+long document's time. Set here instead, the columns are one text (``white-space: pre``): the
+lines of each column wrapped in Python with the font's own advance widths, each cell followed
+by the blank space that brings the next one to its column's start (``pad``: em, en and plain
+spaces, glyphs of the font whose widths add up). WeasyPrint then only shapes and draws lines
+of text. Not tabs: WeasyPrint draws a tab 2.4 % wider than it lays it out (measured here; see
+also Kozea/WeasyPrint#2402), so what follows a tab drifts to the right.
 
 The widths are the font's (Noto Sans CJK SC, the documents' font, read once per process with
-fontTools: its character map and advance widths; kerning is off in the documents' style, so
-a text is as wide as the sum of its characters). A character the font lacks is drawn in
-another font: taken as 1 em (a Chinese character) or ``OTHER_EMS``, and the room left before
-each column (``GAP_MM``) absorbs the difference. Without the font at all (not installed) the
-widths are upper bounds, so nothing overruns its column.
-
-Tabs count from the start of the text they are in: a line that mixes sizes (a larger name)
-must hold each styled run from the line's start up to and including its tabs, so the text
-after it starts on a stop (``Columns.row`` with ``first_style``)."""
+fontTools: its character map and advance widths; a text is as wide as the sum of its
+characters, but for the few Latin pairs the font kerns, by hundredths of an em). A character
+the font lacks is drawn in another font: taken as 1 em (a Chinese character) or
+``OTHER_EMS``, and the room left before each column (``gap_mm``) absorbs the difference.
+Without the font at all (not installed) the widths are upper bounds, so nothing overruns its
+column. A run set in another size (a larger name) is measured in its size by the caller
+(``Columns.segments`` with ``widths_mm``)."""
 
 from __future__ import annotations
 
