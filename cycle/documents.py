@@ -14,7 +14,7 @@ from itertools import zip_longest
 from string import Template
 
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -105,10 +105,9 @@ class PlanRow:
             PLAN_COLUMNS.wrap(2, self.days or _("未安排")),
         ]
         lines = [PLAN_COLUMNS.segments(cells) for cells in zip_longest(*columns, fillvalue="")]
-        if self.days:
-            return mark_safe(escape("\n".join("".join(line) for line in lines)))  # noqa: S308
-        first = lines[0]
-        lines[0] = [*first[:-1], format_html('<span class="note">{}</span>', first[-1])]
+        if not self.days:
+            first = lines[0]
+            lines[0] = [*first[:-1], format_html('<span class="note">{}</span>', first[-1])]
         return mark_safe(  # noqa: S308 - escaped piece by piece
             "\n".join("".join(conditional_escape(piece) for piece in line) for line in lines)
         )

@@ -41,7 +41,8 @@ from .selectors import plan_for
 from .selectors.today import today_lists
 
 # Six SKUs a customer, two to a printed line (three lines): room for the SKUs the actions name
-# and the key SKUs the customer sells most, and small enough for about ten customers a page.
+# and the key SKUs the customer sells most, and small enough for about 13 customers a page
+# (three lines beside the QR code, which the block needs anyway).
 SKUS_PER_CUSTOMER = 6
 # The sheet is set in columns (core/typeset.py): a customer is one block of text, not a box
 # per column. Its first line names the customer (set larger); then the address, the actions
@@ -375,12 +376,11 @@ def sheet_document(html: str) -> Document:
 
 
 # The sheet's style, parsed once per process rather than from a <style> in every document;
-# what changes from sheet to sheet (the days' page headers, the footer, in the user's
-# language) is in the template's <style>. A customer is one block: its first text (``.g``:
-# the customer, the actions, the times and notes on the sheet's columns, ``SheetCustomer.
-# block``), then the SKU lines (``.s``); a satisfaction QR is placed in the times' top right
-# corner (the lines there are wrapped short of it), the block at least as tall as the code.
-# Kerning is off: the columns are computed from the font's advance widths (core/typeset.py).
+# what changes from sheet to sheet (the days' page headers, the footer and legend, in the
+# user's language) is in the template's <style>. A customer is one block (``.g``): its text
+# (``SheetCustomer.block``, then ``.sku_lines``) is set on the sheet's columns in Python, so
+# the block only holds lines; its first line is made larger by ``::first-line``; a
+# satisfaction QR is placed in its top right corner, where the lines are kept short of it.
 # The column heads are a fixed box, which WeasyPrint repeats on every page, in the top page
 # margin. The bottom margin boxes have fixed widths: with ``auto`` ones WeasyPrint measures
 # their text's min- and max-content widths on every page to share out the page's width.
