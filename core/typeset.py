@@ -20,6 +20,7 @@ column. A run set in another size (a larger name) is measured in its size by the
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import unicodedata
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+logger = logging.getLogger(__name__)
 FAMILY = "Noto Sans CJK SC"
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
 FONT_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansSC-Regular.otf")
@@ -51,10 +53,14 @@ def _advances() -> dict[int, float] | None:
     from fontTools.ttLib import TTFont
 
     path, index = found
-    font = TTFont(path, fontNumber=index, lazy=True)
-    per_em = font["head"].unitsPerEm
-    metrics = font["hmtx"].metrics
-    return {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()}
+    try:
+        font = TTFont(path, fontNumber=index, lazy=True)
+        per_em = font["head"].unitsPerEm
+        metrics = font["hmtx"].metrics
+        return {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()}
+    except Exception:  # an unreadable file: print with the upper bounds rather than not at all
+        logger.exception("cannot read the widths of %s; columns use upper bounds", path)
+        return None
 
 
 def _font_file() -> tuple[str, int] | None:

@@ -56,6 +56,22 @@ def test_cut_keeps_what_fits():
     assert short.endswith("…") and ems(short) <= 6
 
 
+def test_an_unreadable_font_file_gives_the_upper_bounds(monkeypatch, tmp_path):
+    broken = tmp_path / "NotoSansCJK-Regular.ttc"
+    broken.write_bytes(b"not a font")
+    monkeypatch.setattr(typeset, "_font_file", lambda: (str(broken), 0))
+    typeset._advances.cache_clear()
+    typeset.char_ems.cache_clear()
+    typeset.ems.cache_clear()
+    try:
+        assert typeset._advances() is None
+        assert ems("中0") >= 1.55
+    finally:
+        typeset._advances.cache_clear()
+        typeset.char_ems.cache_clear()
+        typeset.ems.cache_clear()
+
+
 def test_without_the_font_widths_are_upper_bounds(monkeypatch):
     """No Noto Sans CJK to read (a machine without fonts-noto-cjk): nothing may overrun its
     column, so every width is taken at least as wide as the font's."""
@@ -63,8 +79,10 @@ def test_without_the_font_widths_are_upper_bounds(monkeypatch):
     monkeypatch.setattr(typeset, "_font_file", lambda: None)
     typeset._advances.cache_clear()
     typeset.char_ems.cache_clear()
+    typeset.ems.cache_clear()
     try:
         assert all(ems(ch) >= width for ch, width in real.items())
     finally:
         typeset._advances.cache_clear()
         typeset.char_ems.cache_clear()
+        typeset.ems.cache_clear()
